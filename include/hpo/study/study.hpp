@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <functional>
+#include <iterator>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "hpo/detail/study_core.hpp"
+#include "hpo/errors.hpp"
+#include "hpo/param_value.hpp"
+#include "hpo/pruners/pruner.hpp"
+#include "hpo/samplers/random_sampler.hpp"
+#include "hpo/samplers/sampler.hpp"
+#include "hpo/storage/in_memory_storage.hpp"
+#include "hpo/storage/storage.hpp"
+#include "hpo/study/direction.hpp"
+#include "hpo/study/optimize_options.hpp"
+#include "hpo/study/study_view.hpp"
+#include "hpo/trial/trial.hpp"
+
+namespace hpo {
+
+namespace detail {
+
+/// Converts what an objective returned (a number or a range of numbers) to a value list.
+template <class R>
+std::vector<double> to_values(R&& r) {
+  using T = std::decay_t<R>;
+  if constexpr (std::is_arithmetic_v<T>) {
+    return {static_cast<double>(r)};
+  } else {
+    return std::vector<double>(std::begin(r), std::end(r));
+  }
+}
+
+/// Whether an objective result type is supported: a number or a range of numbers.
+template <class R, class = void>
+struct is_objective_result : std::is_arithmetic<R> {};
+template <class R>
+struct is_objective_result<R, std::void_t<decltype(std::begin(std::declval<R&>())),
+                                          decltype(std::end(std::declval<R&>()))>>
+    : std::is_arithmetic<std::decay_t<decltype(*std::begin(std::declval<R&>()))>> {};
+
+}  // namespace detail
+
+/// An optimization task: a set of trials, the sampler that proposes them, the pruner that
+/// stops them early, and the storage that keeps them.
+///
+/// Example:
+/// ```
+/// hpo::Study study(hpo::Direction::Minimize, std::make_unique<hpo::RandomSampler>(7));
+/// study.optimize([](hpo::Trial& t) { double x = t.suggest_float("x", -10, 10); return x * x; },
+///                hpo::OptimizeOptions{}.n_trials(100));
+/// ```
+class Study {
+ public:
+  /// A single-objective study. Defaults: RandomSampler seeded from std::random_device,
+  /// NopPruner, InMemoryStorage.
+  explicit Study(Direction direction = Direction::Minimize,
+                 std::unique_ptr<Sampler> sampler = nullptr,
+                 std::unique_ptr<Pruner> pruner = nullptr,
+                 std::shared_ptr<Storage> storage = nullptr)
+      : Study(std::vector<Direction>{direction}, std::move(sampler), std::move(pruner),
+              std::move(storage)) {}
+
+  /// A study with one direction per objective value. If `storage` already holds a study,
+  /// its trials are kept and the directions must match.
+  explicit Study(std::vector<Direction> directions, std::unique_ptr<Sampler> sampler = nullptr,
+                 std::unique_ptr<Pruner> pruner = nullptr,
+                 std::shared_ptr<Storage> storage = nullptr)
+      : core_(std::make_unique<detail::StudyCore>()) {
+    if (directions.empty()) throw InvalidArgument("hpo::Study: at least one direction is needed");
+    core_->directions = std::move(directions);
+    core_->sampler = sampler ? std::move(sampler) : std::make_unique<RandomSampler>();
+    core_->pruner = pruner ? std::move(pruner) : std::make_unique<NopPruner>();
+    core_->storage = storage ? std::move(storage) : std::make_shared<InMemoryStorage>();
+    core_->storage->init_study(core_->directions);
+  }
+
+  /// Runs the objective on new trials until n_trials, the timeout, a stop() or an exhausted
+  /// sampler ends the run. The objective takes `hpo::Trial&` and returns a number (or, for
+  /// several objectives, a range of numbers). A thrown hpo::TrialPruned records a Pruned
+  /// trial; any other exception, or a NaN or infinite value, a Failed trial with the reason.
+  template <class F>
+  void optimize(F&& objective, const OptimizeOptions& options = {}) {
+    static_assert(std::is_invocable_v<F&, Trial&>,
+                  "hpo::Study::optimize: the objective must be callable as f(hpo::Trial&)");
+    using R = std::invoke_result_t<F&, Trial&>;
+    static_assert(detail::is_objective_result<std::decay_t<R>>::value,
+                  "hpo::Study::optimize: the objective must return a number, or a range of "
+                  "numbers for several objectives");
+    optimize_impl([&objective](Trial& t) { return detail::to_values(objective(t)); }, options);
+  }
+
+  /// Starts a trial for a loop you drive yourself; finish it with tell().
+  Trial ask() {
+    std::optional<Trial> t = start_trial(nullptr);
+    if (!t)
+      throw Error(fmt::format("hpo::Study::ask: the sampler '{}' has nothing left to propose",
+                              core_->sampler->name()));
+    return std::move(*t);
+  }
+
+  /// Finishes a trial with its objective value (a NaN or infinite value gives a Failed trial).
+  FrozenTrial tell(Trial& trial, double value) { return tell(trial, std::vector<double>{value}); }
+  /// Finishes a trial with one value per direction.
+  FrozenTrial tell(Trial& trial, std::vector<double> values) {
+    trial.finished_ = true;
+    return finish(trial.number(), TrialState::Complete, std::move(values), {}, true);
+  }
+  /// Finishes a trial as Pruned or Failed (with a reason).
+  FrozenTrial tell(Trial& trial, TrialState state, std::string fail_reason = {}) {
+    check_tell_state(state);
+    trial.finished_ = true;
+    return finish(trial.number(), state, {}, std::move(fail_reason), true);
+  }
+  /// Finishes trial `number` with its values (for loops where the Trial object is gone).
+  FrozenTrial tell(int number, std::vector<double> values) {
+    return finish(number, TrialState::Complete, std::move(values), {}, true);
+  }
+  /// Finishes trial `number` as Pruned or Failed.
+  FrozenTrial tell(int number, TrialState state, std::string fail_reason = {}) {
+    check_tell_state(state);
+    return finish(number, state, {}, std::move(fail_reason), true);
+  }
+
+  /// Queues a trial whose parameters in `params` take the given values (the others are
+  /// sampled); queued trials run before new ones, in order.
+  void enqueue_trial(ParamMap params, AttrMap user_attrs = {}) {
+    FrozenTrial t;
+    t.state = TrialState::Waiting;
+    t.fixed_params = std::move(params);
+    t.user_attrs = std::move(user_attrs);
+    core_->storage->create_trial(t);
+  }
+
+  /// Adds a finished trial from elsewhere (a previous run, a hand evaluation); returns it
+  /// with its number. Its values must fit the directions and its parameters their
+  /// distributions.
+  FrozenTrial add_trial(FrozenTrial trial) {
+    if (!is_finished(trial.state))
+      throw InvalidArgument(fmt::format("hpo::Study::add_trial: state {} is not finished",
+                                        to_string(trial.state)));
+    if (trial.state == TrialState::Complete && trial.values.size() != core_->directions.size())
+      throw InvalidArgument(fmt::format("hpo::Study::add_trial: {} values for {} directions",
+                                        trial.values.size(), core_->directions.size()));
+    for (const auto& p : trial.params)
+      if (!contains(p.distribution, p.internal))
+        throw InvalidArgument(fmt::format("hpo::Study::add_trial: parameter '{}': {} is outside {}",
+                                          p.name, p.internal, to_string(p.distribution)));
+    if (!trial.datetime_complete) trial.datetime_complete = std::chrono::system_clock::now();
+    return *core_->storage->create_trial(trial);
+  }
+
+  /// Asks a running optimize() to start no new trial; running trials finish. Thread-safe, and
+  /// safe to call from a callback or another thread.
+  void stop() { core_->stop_requested.store(true); }
+
+  /// The best Complete trial; throws NoCompletedTrials if there is none, Error for a study
+  /// with several objectives.
+  FrozenTrial best_trial() const {
+    if (core_->directions.size() != 1)
+      throw Error("hpo::Study::best_trial: the study has several objectives");
+    auto best = core_->storage->best_trial();
+    if (!best)
+      throw NoCompletedTrials(fmt::format(
+          "hpo::Study::best_trial: no trial has completed yet ({} trials)", n_trials()));
+    return **best;
+  }
+  /// Objective value of the best trial.
+  double best_value() const { return best_trial().value(); }
+  /// Parameters of the best trial.
+  ParamMap best_params() const { return best_trial().param_map(); }
+
+  /// Copies of the trials whose state is in `states`, by number.
+  std::vector<FrozenTrial> trials(TrialStates states = TrialStates::all()) const {
+    std::vector<FrozenTrial> out;
+    for (const auto& t : core_->storage->get_trials(states)) out.push_back(*t);
+    return out;
+  }
+  /// Shared snapshots of trials (no copy of the trials themselves), by number.
+  std::vector<FrozenTrialPtr> trial_snapshots(TrialStates states = TrialStates::all(),
+                                              TrialRange range = {}) const {
+    return core_->storage->get_trials(states, range);
+  }
+  /// A copy of trial `number`; throws UnknownName.
+  FrozenTrial trial(int number) const { return *core_->storage->get_trial(number); }
+  /// Number of trials in any state.
+  int n_trials() const { return core_->storage->n_trials(); }
+
+  Direction direction() const { return view().direction(); }
+  const std::vector<Direction>& directions() const { return core_->directions; }
+  /// What samplers and pruners see (live).
+  StudyView view() const { return core_->view(nullptr); }
+  Sampler& sampler() { return *core_->sampler; }
+  Pruner& pruner() { return *core_->pruner; }
+  Storage& storage() { return *core_->storage; }
+  /// The flag stop() sets; lock-free, so a signal handler may set it (see StopOnSignal).
+  std::atomic<bool>& stop_flag() { return core_->stop_requested; }
+
+ private:
+  using Objective = std::function<std::vector<double>(Trial&)>;
+
+  static void check_tell_state(TrialState state) {
+    if (state != TrialState::Pruned && state != TrialState::Failed)
+      throw InvalidArgument(fmt::format(
+          "hpo::Study::tell: state must be Pruned or Failed here (got {})", to_string(state)));
+  }
+
+  std::optional<Trial> start_trial(const detail::TrialSnapshot& snapshot);
+  FrozenTrial finish(int number, TrialState state, std::vector<double> values,
+                     std::string fail_reason, bool call_after_trial);
+  FrozenTrial run_trial(Trial& trial, const Objective& objective, bool catch_exceptions,
+                        bool call_after_trial);
+  void run_callbacks(const std::vector<Callback>& callbacks, const FrozenTrial& trial);
+  void optimize_impl(const Objective& objective, const OptimizeOptions& options);
+  void optimize_batches(const Objective& objective, const OptimizeOptions& options,
+                        const std::vector<Callback>& callbacks);
+
+  std::unique_ptr<detail::StudyCore> core_;
+  std::unique_ptr<std::mutex> callback_mutex_ = std::make_unique<std::mutex>();
+};
+
+}  // namespace hpo
+
+#include "hpo/study/study_impl.hpp"

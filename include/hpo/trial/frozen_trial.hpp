@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "hpo/distributions.hpp"
+#include "hpo/errors.hpp"
+#include "hpo/param_value.hpp"
+#include "hpo/trial/trial_state.hpp"
+
+namespace hpo {
+
+/// Wall-clock time stamps of trials.
+using TimePoint = std::chrono::system_clock::time_point;
+
+/// One parameter of a trial: its name, distribution and internal value.
+struct TrialParam {
+  std::string name;
+  Distribution distribution;
+  /// The value as samplers see it (a categorical's index, an int as a double).
+  double internal = 0.0;
+
+  /// The value as the objective saw it.
+  ParamValue value() const { return to_external(distribution, internal); }
+};
+
+/// A snapshot of a trial: everything the study records about it.
+///
+/// A plain value: copies are independent. Samplers, pruners and users read trials as
+/// FrozenTrial; storages build them.
+struct FrozenTrial {
+  /// 0-based position of the trial in its study; also its identifier in the storage.
+  int number = -1;
+  TrialState state = TrialState::Running;
+  /// Objective values (one per direction) of a Complete trial; a Pruned trial holds its last
+  /// intermediate value, if it reported any; empty otherwise.
+  std::vector<double> values;
+  /// Parameters in the order they were suggested.
+  std::vector<TrialParam> params;
+  /// step -> value, from Trial::report.
+  std::map<std::int64_t, double> intermediate_values;
+  AttrMap user_attrs;
+  /// Attributes set by samplers and the study (grid index, batch number, ...).
+  AttrMap system_attrs;
+  /// Parameters fixed in advance by Study::enqueue_trial.
+  ParamMap fixed_params;
+  std::optional<TimePoint> datetime_start;
+  std::optional<TimePoint> datetime_complete;
+  /// Why a Failed trial failed (the exception's message, "objective returned nan", ...).
+  std::string fail_reason;
+
+  /// The single objective value; throws if the trial has not exactly one value.
+  double value() const {
+    if (values.size() != 1)
+      throw Error(fmt::format("hpo::FrozenTrial::value: trial {} has {} values (state {})",
+                              number, values.size(), state));
+    return values.front();
+  }
+
+  /// The parameter named `name`, or nullptr.
+  const TrialParam* find_param(std::string_view name) const {
+    for (const auto& p : params)
+      if (p.name == name) return &p;
+    return nullptr;
+  }
+  bool has_param(std::string_view name) const { return find_param(name) != nullptr; }
+
+  /// The external value of parameter `name`; throws UnknownName.
+  ParamValue param(std::string_view name) const { return get(name).value(); }
+
+  /// The value of parameter `name` as T (double, an integer type, bool or std::string).
+  template <class T>
+  T param(std::string_view name) const {
+    return param(name).as<T>();
+  }
+
+  /// The internal value of parameter `name`; throws UnknownName.
+  double internal_param(std::string_view name) const { return get(name).internal; }
+
+  /// All parameters as name -> external value.
+  ParamMap param_map() const {
+    ParamMap m;
+    for (const auto& p : params) m.emplace(p.name, p.value());
+    return m;
+  }
+
+  /// The last reported step and its value, if any.
+  std::optional<std::pair<std::int64_t, double>> last_intermediate() const {
+    if (intermediate_values.empty()) return std::nullopt;
+    return *intermediate_values.rbegin();
+  }
+
+  /// Time from start to completion, for finished trials.
+  std::optional<std::chrono::duration<double>> duration() const {
+    if (!datetime_start || !datetime_complete) return std::nullopt;
+    return std::chrono::duration<double>(*datetime_complete - *datetime_start);
+  }
+
+ private:
+  const TrialParam& get(std::string_view name) const {
+    if (const TrialParam* p = find_param(name)) return *p;
+    throw UnknownName(fmt::format("hpo::FrozenTrial: trial {} has no parameter '{}'", number, name));
+  }
+};
+
+/// Shared, immutable snapshot of a trial, as storages hand them out (cheap to copy).
+using FrozenTrialPtr = std::shared_ptr<const FrozenTrial>;
+
+}  // namespace hpo
