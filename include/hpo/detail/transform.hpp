@@ -91,9 +91,12 @@ inline double from_unit(const Distribution& d, double u) {
   if (r.log) v = std::exp(v);
   if (const auto* i = std::get_if<IntDistribution>(&d)) {
     // The grid value in integer arithmetic, then converted once.
-    const double n = static_cast<double>((i->high() - i->low()) / i->step());
+    const double n = static_cast<double>(i->span() / static_cast<std::uint64_t>(i->step()));
     const double k = std::clamp(std::round((v - r.low) / r.step), 0.0, n);
-    return static_cast<double>(i->low() + static_cast<std::int64_t>(k) * i->step());
+    // Unsigned arithmetic: no overflow for ranges as wide as the whole int64 line.
+    return static_cast<double>(static_cast<std::int64_t>(
+        static_cast<std::uint64_t>(i->low()) +
+        static_cast<std::uint64_t>(k) * static_cast<std::uint64_t>(i->step())));
   }
   if (r.step > 0.0) {
     // The last grid value is `high` itself, whatever low + n * step rounds to.

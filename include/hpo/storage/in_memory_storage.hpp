@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -29,7 +31,8 @@ class InMemoryStorage final : public Storage {
     if (directions_.empty()) {
       directions_ = directions;
     } else if (directions_ != directions) {
-      throw InvalidArgument("hpo::InMemoryStorage: the storage holds a study with other directions");
+      throw InvalidArgument(
+          "hpo::InMemoryStorage: the storage holds a study with other directions");
     }
   }
 
@@ -42,6 +45,7 @@ class InMemoryStorage final : public Storage {
     std::lock_guard<std::mutex> lock(mutex_);
     auto t = std::make_shared<FrozenTrial>(prototype);
     t->number = static_cast<int>(trials_.size());
+    t->params.reserve(std::max(t->params.size(), max_params_));
     if (t->state == TrialState::Running && !t->datetime_start)
       t->datetime_start = std::chrono::system_clock::now();
     if (t->state == TrialState::Waiting) waiting_.insert(t->number);
@@ -63,7 +67,9 @@ class InMemoryStorage final : public Storage {
 
   void set_param(int number, const TrialParam& param) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    running(number, "set_param").params.push_back(param);
+    auto& params = running(number, "set_param").params;
+    params.push_back(param);
+    max_params_ = std::max(max_params_, params.size());
   }
 
   void set_intermediate_value(int number, std::int64_t step, double value) override {
@@ -156,8 +162,7 @@ class InMemoryStorage final : public Storage {
   void update_best(const FrozenTrial& t) {
     if (t.state != TrialState::Complete || directions_.size() != 1 || t.values.size() != 1) return;
     if (best_ < 0 ||
-        is_better(directions_[0], t.values[0],
-                  trials_[static_cast<std::size_t>(best_)]->values[0]))
+        is_better(directions_[0], t.values[0], trials_[static_cast<std::size_t>(best_)]->values[0]))
       best_ = t.number;
   }
 
@@ -166,6 +171,7 @@ class InMemoryStorage final : public Storage {
   std::vector<std::shared_ptr<FrozenTrial>> trials_;
   std::set<int> waiting_;
   int best_ = -1;
+  std::size_t max_params_ = 0;  // new trials reserve this many parameters
 };
 
 }  // namespace hpo

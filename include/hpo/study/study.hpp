@@ -119,22 +119,22 @@ class Study {
   /// Finishes a trial with one value per direction.
   FrozenTrial tell(Trial& trial, std::vector<double> values) {
     trial.finished_ = true;
-    return finish(trial.number(), TrialState::Complete, std::move(values), {}, true);
+    return *finish(trial.number(), TrialState::Complete, std::move(values), {}, true);
   }
   /// Finishes a trial as Pruned or Failed (with a reason).
   FrozenTrial tell(Trial& trial, TrialState state, std::string fail_reason = {}) {
     check_tell_state(state);
     trial.finished_ = true;
-    return finish(trial.number(), state, {}, std::move(fail_reason), true);
+    return *finish(trial.number(), state, {}, std::move(fail_reason), true);
   }
   /// Finishes trial `number` with its values (for loops where the Trial object is gone).
   FrozenTrial tell(int number, std::vector<double> values) {
-    return finish(number, TrialState::Complete, std::move(values), {}, true);
+    return *finish(number, TrialState::Complete, std::move(values), {}, true);
   }
   /// Finishes trial `number` as Pruned or Failed.
   FrozenTrial tell(int number, TrialState state, std::string fail_reason = {}) {
     check_tell_state(state);
-    return finish(number, state, {}, std::move(fail_reason), true);
+    return *finish(number, state, {}, std::move(fail_reason), true);
   }
 
   /// Queues a trial whose parameters in `params` take the given values (the others are
@@ -221,9 +221,9 @@ class Study {
   }
 
   std::optional<Trial> start_trial(const detail::TrialSnapshot& snapshot);
-  FrozenTrial finish(int number, TrialState state, std::vector<double> values,
+  FrozenTrialPtr finish(int number, TrialState state, std::vector<double> values,
                      std::string fail_reason, bool call_after_trial);
-  FrozenTrial run_trial(Trial& trial, const Objective& objective, bool catch_exceptions,
+  FrozenTrialPtr run_trial(Trial& trial, const Objective& objective, bool catch_exceptions,
                         bool call_after_trial);
   void run_callbacks(const std::vector<Callback>& callbacks, const FrozenTrial& trial);
   void optimize_impl(const Objective& objective, const OptimizeOptions& options);

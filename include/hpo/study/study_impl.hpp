@@ -34,6 +34,7 @@ inline std::optional<Trial> Study::start_trial(const detail::TrialSnapshot& snap
   }
   FrozenTrial local = **created;
   created->reset();  // drop the snapshot, so that storage writes need no copy
+  local.params.reserve(std::max(local.params.size(), core_->params_hint.load()));
   Trial trial(core_.get(), std::move(local), snapshot);
   try {
     for (auto& [key, value] : core_->sampler->before_trial(view, trial.local_)) {
@@ -45,16 +46,16 @@ inline std::optional<Trial> Study::start_trial(const detail::TrialSnapshot& snap
       trial.relative_params_ =
           core_->sampler->sample_relative(view, trial.local_, trial.relative_space_);
   } catch (const std::exception& e) {
-    core_->storage->finish_trial(trial.number(), TrialState::Failed, {},
-                                 fmt::format("sampler '{}' failed: {}", core_->sampler->name(),
-                                             e.what()));
+    core_->storage->finish_trial(
+        trial.number(), TrialState::Failed, {},
+        fmt::format("sampler '{}' failed: {}", core_->sampler->name(), e.what()));
     throw;
   }
   return trial;
 }
 
-inline FrozenTrial Study::finish(int number, TrialState state, std::vector<double> values,
-                                 std::string fail_reason, bool call_after_trial) {
+inline FrozenTrialPtr Study::finish(int number, TrialState state, std::vector<double> values,
+                                    std::string fail_reason, bool call_after_trial) {
   if (state == TrialState::Complete) {
     if (values.size() != core_->directions.size()) {
       fail_reason = fmt::format("the objective gave {} values for {} directions", values.size(),
@@ -79,15 +80,19 @@ inline FrozenTrial Study::finish(int number, TrialState state, std::vector<doubl
     throw TrialStateError(fmt::format("hpo::Study::tell: trial {} has already finished ({})",
                                       number, to_string(core_->storage->get_trial(number)->state)));
   FrozenTrialPtr done = core_->storage->get_trial(number);
+  std::size_t hint = core_->params_hint.load();
+  while (done->params.size() > hint &&
+         !core_->params_hint.compare_exchange_weak(hint, done->params.size())) {
+  }
   if (call_after_trial) {
     std::lock_guard<std::mutex> lock(core_->sampler_mutex);
     core_->sampler->after_trial(view(), *done);
   }
-  return *done;
+  return done;
 }
 
-inline FrozenTrial Study::run_trial(Trial& trial, const Objective& objective,
-                                    bool catch_exceptions, bool call_after_trial) {
+inline FrozenTrialPtr Study::run_trial(Trial& trial, const Objective& objective,
+                                       bool catch_exceptions, bool call_after_trial) {
   TrialState state = TrialState::Complete;
   std::vector<double> values;
   std::string reason;
@@ -106,14 +111,13 @@ inline FrozenTrial Study::run_trial(Trial& trial, const Objective& objective,
     if (!catch_exceptions) error = std::current_exception();
   }
   trial.finished_ = true;
-  FrozenTrial done = finish(trial.number(), state, std::move(values), std::move(reason),
-                            call_after_trial);
+  FrozenTrialPtr done =
+      finish(trial.number(), state, std::move(values), std::move(reason), call_after_trial);
   if (error) std::rethrow_exception(error);
   return done;
 }
 
-inline void Study::run_callbacks(const std::vector<Callback>& callbacks,
-                                 const FrozenTrial& trial) {
+inline void Study::run_callbacks(const std::vector<Callback>& callbacks, const FrozenTrial& trial) {
   if (callbacks.empty()) return;
   std::lock_guard<std::mutex> lock(*callback_mutex_);
   for (const auto& cb : callbacks) cb(*this, trial);
@@ -124,8 +128,8 @@ inline void Study::optimize_impl(const Objective& objective, const OptimizeOptio
   const auto start = std::chrono::steady_clock::now();
   std::vector<Callback> callbacks = options.callbacks();
   if (options.show_progress_bar() && (options.n_trials() || options.timeout())) {
-    auto bar = std::make_shared<detail::ProgressLine>(options.n_trials(), options.timeout(),
-                                                      stderr, false);
+    auto bar = std::make_shared<detail::ProgressLine>(options.n_trials(), options.timeout(), stderr,
+                                                      false);
     callbacks.emplace_back([bar](Study& study, const FrozenTrial&) {
       const auto best = study.core_->storage->best_trial();
       bar->update(best ? std::optional<double>((*best)->values[0]) : std::nullopt);
@@ -154,8 +158,8 @@ inline void Study::optimize_impl(const Objective& objective, const OptimizeOptio
           core_->stop_requested.store(true);
           break;
         }
-        const FrozenTrial done = run_trial(*trial, objective, options.catch_exceptions(), true);
-        run_callbacks(callbacks, done);
+        const FrozenTrialPtr done = run_trial(*trial, objective, options.catch_exceptions(), true);
+        run_callbacks(callbacks, *done);
       } catch (...) {
         fail(std::current_exception());
         break;
@@ -180,8 +184,7 @@ inline void Study::optimize_batches(const Objective& objective, const OptimizeOp
     int size = options.n_jobs();
     if (options.n_trials()) size = std::min(size, *options.n_trials() - done);
     if (size <= 0) break;
-    if (options.timeout() && std::chrono::steady_clock::now() - start >= *options.timeout())
-      break;
+    if (options.timeout() && std::chrono::steady_clock::now() - start >= *options.timeout()) break;
     // The batch sees exactly the trials finished now, whatever the threads do meanwhile.
     auto snapshot = std::make_shared<const std::vector<FrozenTrialPtr>>(
         core_->storage->get_trials(TrialStates::finished()));
@@ -195,7 +198,7 @@ inline void Study::optimize_batches(const Objective& objective, const OptimizeOp
       batch.push_back(std::move(*t));
     }
     if (batch.empty()) break;
-    std::vector<std::optional<FrozenTrial>> results(batch.size());
+    std::vector<FrozenTrialPtr> results(batch.size());
     std::vector<std::exception_ptr> errors(batch.size());
     auto run = [&](std::size_t i) {
       try {
@@ -212,17 +215,17 @@ inline void Study::optimize_batches(const Objective& objective, const OptimizeOp
     // after_trial and callbacks in trial order, so that stateful samplers stay reproducible.
     std::exception_ptr first_error;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      const FrozenTrial finished =
-          results[i] ? *results[i] : *core_->storage->get_trial(batch[i].number());
+      const FrozenTrialPtr finished =
+          results[i] ? results[i] : core_->storage->get_trial(batch[i].number());
       {
         std::lock_guard<std::mutex> lock(core_->sampler_mutex);
-        core_->sampler->after_trial(view(), finished);
+        core_->sampler->after_trial(view(), *finished);
       }
       if (errors[i]) {
         if (!first_error) first_error = errors[i];
         continue;
       }
-      if (!first_error) run_callbacks(callbacks, finished);
+      if (!first_error) run_callbacks(callbacks, *finished);
     }
     if (first_error) std::rethrow_exception(first_error);
   }

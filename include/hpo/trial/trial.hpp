@@ -89,9 +89,13 @@ class Trial {
   /// One of `choices` (bool, integers, floating values or std::string).
   template <class T>
   T suggest_categorical(std::string_view name, const std::vector<T>& choices) {
-    const double x = suggest_with(
-        name, [&] { return CategoricalDistribution(detail::to_param_values(choices)); });
-    return choices[static_cast<std::size_t>(x)];
+    static_assert(detail::is_choice_type_v<T>,
+                  "hpo::Trial::suggest_categorical: choices must be bool, an integer, a floating "
+                  "type or std::string");
+    std::string n(name);
+    const Distribution d =
+        detail::with_param_name(n, [&] { return core_->categorical(n, choices); });
+    return choices[static_cast<std::size_t>(suggest_internal(n, d))];
   }
   /// One of `choices`: `t.suggest_categorical("batch", {16, 32, 64})`.
   template <class T>
@@ -185,9 +189,8 @@ inline double Trial::suggest_internal(const std::string& name, const Distributio
   check_running("suggest");
   if (const TrialParam* p = local_.find_param(name)) {
     if (p->distribution != d)
-      throw TypeMismatch(fmt::format(
-          "parameter '{}': suggested in trial {} as {} and now as {}", name, number(),
-          to_string(p->distribution), to_string(d)));
+      throw TypeMismatch(fmt::format("parameter '{}': suggested in trial {} as {} and now as {}",
+                                     name, number(), to_string(p->distribution), to_string(d)));
     return p->internal;
   }
   double x = 0.0;
@@ -205,9 +208,9 @@ inline double Trial::suggest_internal(const std::string& name, const Distributio
       if (const auto* f = std::get_if<FloatDistribution>(&d)) return ParamValue(f->low());
       return ParamValue(std::get<IntDistribution>(d).low());
     }());
-  } else if (auto rel = relative_params_.find(name);
-             rel != relative_params_.end() && relative_space_.count(name) != 0 &&
-             relative_space_.at(name) == d) {
+  } else if (auto rel = relative_params_.find(name); rel != relative_params_.end() &&
+                                                     relative_space_.count(name) != 0 &&
+                                                     relative_space_.at(name) == d) {
     x = rel->second;
   } else {
     std::lock_guard<std::mutex> lock(core_->sampler_mutex);
