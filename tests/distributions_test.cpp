@@ -133,6 +133,9 @@ TEST_CASE("ParamValue reads back as the type it holds", "[param_value]") {
   REQUIRE_THROWS_AS(s.as<double>(), hpo::TypeMismatch);
   CHECK(ParamValue(true).as<bool>());
   CHECK(ParamValue(0.5f).is_double());
+  CHECK(ParamValue(16.0).to_string() == "16.0");  // not to be confused with the int 16
+  CHECK(ParamValue(16).to_string() == "16");
+  CHECK(ParamValue(1e-5).to_string() == "1e-05");
   CHECK(fmt::format("{}", hpo::ParamMap{{"a", "x"}, {"b", 2}, {"c", 0.5}, {"d", false}}) ==
         R"({"a": "x", "b": 2, "c": 0.5, "d": false})");
 }

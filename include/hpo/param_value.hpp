@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -29,9 +30,9 @@ class ParamValue {
   template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
   ParamValue(T i) : v_(static_cast<std::int64_t>(i)) {}  // NOLINT(google-explicit-constructor)
   template <class T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
-  ParamValue(T d) : v_(static_cast<double>(d)) {}  // NOLINT(google-explicit-constructor)
-  ParamValue(std::string s) : v_(std::move(s)) {}  // NOLINT(google-explicit-constructor)
-  ParamValue(const char* s) : v_(std::string(s)) {}  // NOLINT(google-explicit-constructor)
+  ParamValue(T d) : v_(static_cast<double>(d)) {}         // NOLINT(google-explicit-constructor)
+  ParamValue(std::string s) : v_(std::move(s)) {}         // NOLINT(google-explicit-constructor)
+  ParamValue(const char* s) : v_(std::string(s)) {}       // NOLINT(google-explicit-constructor)
   ParamValue(std::string_view s) : v_(std::string(s)) {}  // NOLINT(google-explicit-constructor)
 
   bool is_bool() const { return v_.index() == 0; }
@@ -59,7 +60,7 @@ class ParamValue {
         const std::int64_t i = std::get<std::int64_t>(v_);
         if (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
             (i > 0 && static_cast<std::uint64_t>(i) >
-                       static_cast<std::uint64_t>(std::numeric_limits<T>::max())))
+                          static_cast<std::uint64_t>(std::numeric_limits<T>::max())))
           throw TypeMismatch(fmt::format("hpo::ParamValue: {} does not fit the requested type", i));
         return static_cast<T>(i);
       }
@@ -77,7 +78,8 @@ class ParamValue {
                                    type_name(), to_string()));
   }
 
-  /// Text form: strings quoted, numbers in shortest round-trip form, bools as true/false.
+  /// Text form: strings quoted, numbers in shortest round-trip form (a whole double with a
+  /// trailing ".0"), bools as true/false.
   std::string to_string() const;
 
   friend bool operator==(const ParamValue& a, const ParamValue& b) { return a.v_ == b.v_; }
@@ -102,8 +104,13 @@ inline std::string ParamValue::to_string() const {
       return std::get<bool>(v_) ? "true" : "false";
     case 1:
       return fmt::format("{}", std::get<std::int64_t>(v_));
-    case 2:
-      return fmt::format("{}", std::get<double>(v_));
+    case 2: {
+      // A whole double keeps a ".0", so that 16.0 and the int 16 read differently.
+      const double d = std::get<double>(v_);
+      std::string s = fmt::format("{}", d);
+      if (std::isfinite(d) && s.find_first_of(".en") == std::string::npos) s += ".0";
+      return s;
+    }
     default:
       return fmt::format("\"{}\"", std::get<std::string>(v_));
   }

@@ -230,9 +230,11 @@ TEST_CASE("ask and tell drive a loop by hand", "[study]") {
   hpo::Trial u = study.ask();
   const hpo::FrozenTrial failed = study.tell(u.number(), hpo::TrialState::Failed, "node lost");
   CHECK(failed.fail_reason == "node lost");
+  hpo::Trial v = study.ask();
+  CHECK(study.tell(v.number(), 0.5).value() == 0.5);
   hpo::Trial w = study.ask();
   CHECK(study.tell(w, std::vector<double>{1.0, 2.0}).state == hpo::TrialState::Failed);
-  CHECK(study.n_trials() == 13);
+  CHECK(study.n_trials() == 14);
 }
 
 TEST_CASE("enqueued trials run first with their fixed values", "[study]") {
@@ -270,8 +272,20 @@ TEST_CASE("add_trial imports finished trials and validates them", "[study]") {
   t.params[0].internal = 0.5;
   t.values = {1.0, 2.0};
   REQUIRE_THROWS_AS(study.add_trial(t), hpo::InvalidArgument);
+  t.values = {std::nan("")};
+  REQUIRE_THROWS_AS(study.add_trial(t), hpo::InvalidArgument);
   t.state = hpo::TrialState::Running;
   REQUIRE_THROWS_AS(study.add_trial(t), hpo::InvalidArgument);
+  CHECK(study.n_trials() == 1);
+}
+
+TEST_CASE("a stop requested between runs ends the next run before it starts", "[study]") {
+  hpo::Study study = make_study();
+  study.stop();
+  study.optimize(quadratic, hpo::OptimizeOptions{}.n_trials(5));
+  CHECK(study.n_trials() == 0);
+  study.optimize(quadratic, hpo::OptimizeOptions{}.n_trials(5));
+  CHECK(study.n_trials() == 5);
 }
 
 TEST_CASE("several objectives: values are kept per direction; best_* refuse", "[study]") {

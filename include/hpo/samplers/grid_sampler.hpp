@@ -88,8 +88,8 @@ class GridSampler final : public Sampler {
   ParamMap point_values(std::int64_t id) const {
     ParamMap m;
     for (const auto& [name, values] : grid_)
-      m.emplace(name, values[static_cast<std::size_t>(
-                          (id / strides_.at(name)) % static_cast<std::int64_t>(values.size()))]);
+      m.emplace(name, values[static_cast<std::size_t>((id / strides_.at(name)) %
+                                                      static_cast<std::int64_t>(values.size()))]);
     return m;
   }
 
@@ -104,8 +104,8 @@ class GridSampler final : public Sampler {
       for (std::size_t i = 0; i < values.size(); ++i)
         for (std::size_t j = i + 1; j < values.size(); ++j)
           if (values[i] == values[j])
-            throw InvalidArgument(fmt::format(
-                "hpo::GridSampler: parameter '{}' lists {} twice", name, values[i]));
+            throw InvalidArgument(
+                fmt::format("hpo::GridSampler: parameter '{}' lists {} twice", name, values[i]));
       strides_[name] = stride;
       const auto n = static_cast<std::int64_t>(values.size());
       if (stride > std::numeric_limits<std::int64_t>::max() / n)
@@ -119,6 +119,11 @@ class GridSampler final : public Sampler {
   void shuffle() {
     order_.clear();
     if (!seed_) return;
+    if (total_ > kMaxShuffled)
+      throw InvalidArgument(fmt::format(
+          "hpo::GridSampler: a seeded (shuffled) grid holds at most {} points (got {}); use the "
+          "ordered GridSampler(grid) for larger grids",
+          kMaxShuffled, total_));
     order_.resize(static_cast<std::size_t>(total_));
     for (std::int64_t i = 0; i < total_; ++i) order_[static_cast<std::size_t>(i)] = i;
     detail::Rng rng(*seed_);
@@ -141,6 +146,9 @@ class GridSampler final : public Sampler {
       cursor_ = std::max(cursor_, t->number + 1);
     }
   }
+
+  // The shuffled order is stored: 8 bytes per point.
+  static constexpr std::int64_t kMaxShuffled = 10'000'000;
 
   Grid grid_;
   std::optional<std::uint64_t> seed_;

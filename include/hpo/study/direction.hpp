@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <ostream>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -17,6 +18,11 @@ constexpr std::string_view to_string(Direction d) {
 /// Whether `a` is strictly better than `b` in direction `d`.
 constexpr bool is_better(Direction d, double a, double b) {
   return d == Direction::Minimize ? a < b : a > b;
+}
+
+/// Writes the direction's name.
+inline std::ostream& operator<<(std::ostream& os, Direction d) {
+  return os << to_string(d);
 }
 
 }  // namespace hpo

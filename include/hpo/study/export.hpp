@@ -29,7 +29,7 @@ inline std::string csv_field(std::string_view s) {
   return out + '"';
 }
 
-/// A value for CSV: strings unquoted (unless needed), NaN/inf as Python writes them.
+/// A value for CSV: strings without JSON quotes (CSV-quoted only when needed).
 inline std::string csv_value(const ParamValue& v) {
   return csv_field(v.is_string() ? v.as<std::string>() : v.to_string());
 }

@@ -127,7 +127,9 @@ class Study {
     trial.finished_ = true;
     return *finish(trial.number(), state, {}, std::move(fail_reason), true);
   }
-  /// Finishes trial `number` with its values (for loops where the Trial object is gone).
+  /// Finishes trial `number` with its value (for loops where the Trial object is gone).
+  FrozenTrial tell(int number, double value) { return tell(number, std::vector<double>{value}); }
+  /// Finishes trial `number` with one value per direction.
   FrozenTrial tell(int number, std::vector<double> values) {
     return *finish(number, TrialState::Complete, std::move(values), {}, true);
   }
@@ -152,11 +154,15 @@ class Study {
   /// distributions.
   FrozenTrial add_trial(FrozenTrial trial) {
     if (!is_finished(trial.state))
-      throw InvalidArgument(fmt::format("hpo::Study::add_trial: state {} is not finished",
-                                        to_string(trial.state)));
+      throw InvalidArgument(
+          fmt::format("hpo::Study::add_trial: state {} is not finished", to_string(trial.state)));
     if (trial.state == TrialState::Complete && trial.values.size() != core_->directions.size())
       throw InvalidArgument(fmt::format("hpo::Study::add_trial: {} values for {} directions",
                                         trial.values.size(), core_->directions.size()));
+    if (trial.state == TrialState::Complete)
+      for (double v : trial.values)
+        if (!std::isfinite(v))
+          throw InvalidArgument(fmt::format("hpo::Study::add_trial: value {} is not finite", v));
     for (const auto& p : trial.params)
       if (!contains(p.distribution, p.internal))
         throw InvalidArgument(fmt::format("hpo::Study::add_trial: parameter '{}': {} is outside {}",
@@ -165,8 +171,9 @@ class Study {
     return *core_->storage->create_trial(trial);
   }
 
-  /// Asks a running optimize() to start no new trial; running trials finish. Thread-safe, and
-  /// safe to call from a callback or another thread.
+  /// Asks optimize() to start no new trial; running trials finish. Thread-safe: call it from a
+  /// callback, another thread or a signal handler (see StopOnSignal). A stop made while no
+  /// optimize() runs applies to the next one; each optimize() clears the request when it ends.
   void stop() { core_->stop_requested.store(true); }
 
   /// The best Complete trial; throws NoCompletedTrials if there is none, Error for a study
@@ -222,9 +229,9 @@ class Study {
 
   std::optional<Trial> start_trial(const detail::TrialSnapshot& snapshot);
   FrozenTrialPtr finish(int number, TrialState state, std::vector<double> values,
-                     std::string fail_reason, bool call_after_trial);
+                        std::string fail_reason, bool call_after_trial);
   FrozenTrialPtr run_trial(Trial& trial, const Objective& objective, bool catch_exceptions,
-                        bool call_after_trial);
+                           bool call_after_trial);
   void run_callbacks(const std::vector<Callback>& callbacks, const FrozenTrial& trial);
   void optimize_impl(const Objective& objective, const OptimizeOptions& options);
   void optimize_batches(const Objective& objective, const OptimizeOptions& options,

@@ -124,7 +124,11 @@ inline void Study::run_callbacks(const std::vector<Callback>& callbacks, const F
 }
 
 inline void Study::optimize_impl(const Objective& objective, const OptimizeOptions& options) {
-  core_->stop_requested.store(false);
+  // The stop request ends this run only: clear it on the way out, however the run ends.
+  struct ClearStop {
+    std::atomic<bool>& flag;
+    ~ClearStop() { flag.store(false); }
+  } clear_stop{core_->stop_requested};
   const auto start = std::chrono::steady_clock::now();
   std::vector<Callback> callbacks = options.callbacks();
   if (options.show_progress_bar() && (options.n_trials() || options.timeout())) {

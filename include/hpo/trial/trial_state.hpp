@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <ostream>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -32,6 +33,11 @@ constexpr std::string_view to_string(TrialState s) {
       return "Waiting";
   }
   return "?";
+}
+
+/// Writes the state's name.
+inline std::ostream& operator<<(std::ostream& os, TrialState s) {
+  return os << to_string(s);
 }
 
 /// A set of trial states, for filtering trials: `TrialStates{TrialState::Complete}`.
