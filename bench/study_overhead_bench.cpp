@@ -64,8 +64,8 @@ double objective(hpo::Trial& t) {
   const std::string opt = t.suggest_categorical("optimizer", kOptimizers);
   const int batch = t.suggest_categorical("batch_size", kBatchSizes);
   const bool norm = t.suggest_categorical("batch_norm", kBools);
-  return std::log(lr) + 1e3 * wd + dropout + momentum + subsample + 1e-3 * units +
-         1e-4 * trees + static_cast<double>(opt.size()) + 1e-3 * batch + (norm ? 0.1 : 0.0);
+  return std::log(lr) + 1e3 * wd + dropout + momentum + subsample + 1e-3 * units + 1e-4 * trees +
+         static_cast<double>(opt.size()) + 1e-3 * batch + (norm ? 0.1 : 0.0);
 }
 
 // The same space for the raw baseline: names and distributions built once.
@@ -182,8 +182,12 @@ double median(std::vector<double> v) {
   return v.size() % 2 == 1 ? v[m] : 0.5 * (v[m - 1] + v[m]);
 }
 
-double us(double seconds) { return seconds * 1e6; }
-double mib(double bytes) { return bytes / (1024.0 * 1024.0); }
+double us(double seconds) {
+  return seconds * 1e6;
+}
+double mib(double bytes) {
+  return bytes / (1024.0 * 1024.0);
+}
 
 // ------------------------------------------------------------------------------------------
 // Measurements.
@@ -265,15 +269,15 @@ bool raw_matches_study(const std::vector<RawParam>& space, std::uint64_t seed) {
 }
 
 struct Window {
-  int end = 0;                // trials in the study at the end of the window
-  int size = 0;               // trials timed
-  double mean_us = 0.0;       // window time / size
+  int end = 0;                   // trials in the study at the end of the window
+  int size = 0;                  // trials timed
+  double mean_us = 0.0;          // window time / size
   double chunk_median_us = 0.0;  // median over chunks of the window (robust to preemption)
   double chunk_max_us = 0.0;
-  double cpu_median_us = 0.0;    // process CPU time per trial, median over chunks
+  double cpu_median_us = 0.0;     // process CPU time per trial, median over chunks
   double faults_per_trial = 0.0;  // minor page faults per trial over the window
-  double rss = 0.0;           // bytes, at `end`
-  double heap = 0.0;          // bytes, at `end`
+  double rss = 0.0;               // bytes, at `end`
+  double heap = 0.0;              // bytes, at `end`
 };
 
 // (b) One study grown to `big` trials; windows of `window` trials (timed in chunks) end at each
@@ -299,7 +303,8 @@ std::vector<Window> grow_study(int big, int window, int chunk, std::uint64_t see
     const double faults0 = minor_faults();
     for (int done = 0; done < size; done += chunk) {
       const int k = std::min(chunk, size - done);
-      const Timing t = timed([&] { study.optimize(objective, hpo::OptimizeOptions{}.n_trials(k)); });
+      const Timing t =
+          timed([&] { study.optimize(objective, hpo::OptimizeOptions{}.n_trials(k)); });
       sum += t.wall;
       per_trial.push_back(t.wall / k);
       cpu_per_trial.push_back(t.cpu / k);
@@ -381,11 +386,11 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-void json(std::string_view metric, double value, std::string_view unit, int trials,
-          int jobs = 1) {
-  fmt::print("{{\"bench\":\"study_overhead\",\"metric\":\"{}\",\"value\":{:.6g},\"unit\":\"{}\","
-             "\"trials\":{},\"n_jobs\":{}}}\n",
-             metric, value, unit, trials, jobs);
+void json(std::string_view metric, double value, std::string_view unit, int trials, int jobs = 1) {
+  fmt::print(
+      "{{\"bench\":\"study_overhead\",\"metric\":\"{}\",\"value\":{:.6g},\"unit\":\"{}\","
+      "\"trials\":{},\"n_jobs\":{}}}\n",
+      metric, value, unit, trials, jobs);
 }
 
 }  // namespace
@@ -442,8 +447,9 @@ int main(int argc, char** argv) {
   fmt::print("seed {}, {} run(s) of {} trials (median), {} thread(s) available\n\n", o.seed,
              o.repeat, o.trials, sysconf(_SC_NPROCESSORS_ONLN));
   fmt::print("| figure | value |\n|---|---|\n");
-  fmt::print("| study, wall time per trial ({} trials, n_jobs=1) | {:.2f} µs (runs: {:.2f}–{:.2f}) |\n",
-             o.trials, us(wall_med), us(wall_min), us(wall_max));
+  fmt::print(
+      "| study, wall time per trial ({} trials, n_jobs=1) | {:.2f} µs (runs: {:.2f}–{:.2f}) |\n",
+      o.trials, us(wall_med), us(wall_min), us(wall_max));
   fmt::print("| study, process CPU time per trial | {:.2f} µs |\n", us(cpu_med));
   fmt::print("| raw sampling per trial (Rng::stream + draw_uniform, 10 draws) | {:.3f} µs |\n",
              us(raw));
@@ -453,38 +459,43 @@ int main(int argc, char** argv) {
   fmt::print("| ratio study / (raw + building distributions) | {:.0f}x |\n", wall_med / raw_build);
   fmt::print("| raw draws equal the study's parameters | {} |\n", same_draws ? "yes" : "NO");
   if (o.jobs > 1) {
-    fmt::print("| study, wall time per trial, n_jobs={} | {:.2f} µs |\n", o.jobs, us(median(pwall)));
+    fmt::print("| study, wall time per trial, n_jobs={} | {:.2f} µs |\n", o.jobs,
+               us(median(pwall)));
     fmt::print("| study, process CPU time per trial, n_jobs={} | {:.2f} µs |\n", o.jobs,
                us(median(pcpu)));
   }
   fmt::print("\n");
 
   if (!windows.empty()) {
-    fmt::print("One study grown to {} trials ({:.2f} s in all, {:.2f} µs per trial on average); "
-               "each window is the last {} trials before the count, timed in chunks of {}:\n\n",
-               o.big, big_wall, us(big_wall / o.big), window, chunk);
+    fmt::print(
+        "One study grown to {} trials ({:.2f} s in all, {:.2f} µs per trial on average); "
+        "each window is the last {} trials before the count, timed in chunks of {}:\n\n",
+        o.big, big_wall, us(big_wall / o.big), window, chunk);
     if (prefaulted)
-      fmt::print("(--prefault: the heap was touched beforehand, so no window pays page faults)\n\n");
-    fmt::print("| trials | wall µs/trial (window mean) | wall µs/trial (chunk median) | slowest "
-               "chunk | CPU µs/trial (chunk median) | page faults/trial | resident MiB | heap in "
-               "use MiB |\n|---|---|---|---|---|---|---|---|\n");
+      fmt::print(
+          "(--prefault: the heap was touched beforehand, so no window pays page faults)\n\n");
+    fmt::print(
+        "| trials | wall µs/trial (window mean) | wall µs/trial (chunk median) | slowest "
+        "chunk | CPU µs/trial (chunk median) | page faults/trial | resident MiB | heap in "
+        "use MiB |\n|---|---|---|---|---|---|---|---|\n");
     for (const Window& w : windows)
       fmt::print("| {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.1f} | {:.1f} |\n", w.end,
-                 w.mean_us, w.chunk_median_us, w.chunk_max_us, w.cpu_median_us,
-                 w.faults_per_trial, mib(w.rss), heap0 < 0 ? -1.0 : mib(w.heap));
+                 w.mean_us, w.chunk_median_us, w.chunk_max_us, w.cpu_median_us, w.faults_per_trial,
+                 mib(w.rss), heap0 < 0 ? -1.0 : mib(w.heap));
     const Window& first = windows.front();
     const Window& last = windows.back();
     const double span = static_cast<double>(last.end - first.end);
     const double rss_per_trial = span > 0 ? (last.rss - first.rss) / span : 0.0;
     const double heap_per_trial = span > 0 && heap0 >= 0 ? (last.heap - first.heap) / span : -1.0;
-    fmt::print("\nresident before the study {:.1f} MiB, peak resident {:.1f} MiB; memory per "
-               "trial (from {} to {} trials): {:.0f} B resident, {:.0f} B heap\n",
-               mib(rss0), mib(peak_resident_bytes()), first.end, last.end, rss_per_trial,
-               heap_per_trial);
-    fmt::print("growth: per-trial time at {} trials / at {} trials = {:.2f} wall, {:.2f} CPU "
-               "(chunk medians)\n\n",
-               last.end, first.end, last.chunk_median_us / first.chunk_median_us,
-               last.cpu_median_us / first.cpu_median_us);
+    fmt::print(
+        "\nresident before the study {:.1f} MiB, peak resident {:.1f} MiB; memory per "
+        "trial (from {} to {} trials): {:.0f} B resident, {:.0f} B heap\n",
+        mib(rss0), mib(peak_resident_bytes()), first.end, last.end, rss_per_trial, heap_per_trial);
+    fmt::print(
+        "growth: per-trial time at {} trials / at {} trials = {:.2f} wall, {:.2f} CPU "
+        "(chunk medians)\n\n",
+        last.end, first.end, last.chunk_median_us / first.chunk_median_us,
+        last.cpu_median_us / first.cpu_median_us);
   }
 
   json("study_wall_us_per_trial", us(wall_med), "us", o.trials);

@@ -26,8 +26,7 @@ std::string message_of(void (*f)()) {
 }
 }  // namespace
 
-TEST_CASE("invalid ranges are rejected with the bad values in the message",
-          "[distributions]") {
+TEST_CASE("invalid ranges are rejected with the bad values in the message", "[distributions]") {
   REQUIRE_THROWS_AS(FloatDistribution(2.0, 1.0), hpo::InvalidArgument);
   REQUIRE_THROWS_AS(FloatDistribution(0.0, 1.0, hpo::Log), hpo::InvalidArgument);
   REQUIRE_THROWS_AS(FloatDistribution(-1.0, 1.0, hpo::Log), hpo::InvalidArgument);
@@ -42,17 +41,15 @@ TEST_CASE("invalid ranges are rejected with the bad values in the message",
   REQUIRE_THROWS_AS(CategoricalDistribution({}), hpo::InvalidArgument);
   REQUIRE_THROWS_AS(CategoricalDistribution({"a", "b", "a"}), hpo::InvalidArgument);
 
-  CHECK(message_of([] { FloatDistribution(2.0, 1.0); }).find("low=2, high=1") !=
-        std::string::npos);
+  CHECK(message_of([] { FloatDistribution(2.0, 1.0); }).find("low=2, high=1") != std::string::npos);
   CHECK(message_of([] { FloatDistribution(0.0, 1.0, hpo::Log); }).find("low > 0") !=
         std::string::npos);
   CHECK(message_of([] { hpo::FloatParam("lr", 0.0, 1.0, hpo::Log); }).find("parameter 'lr'") !=
         std::string::npos);
   CHECK(message_of([] { hpo::IntParam("units", 8, 250, 8); }).find("parameter 'units'") !=
         std::string::npos);
-  CHECK(message_of([] {
-          hpo::CategoricalParam<std::string>("act", {});
-        }).find("parameter 'act'") != std::string::npos);
+  CHECK(message_of([] { hpo::CategoricalParam<std::string>("act", {}); }).find("parameter 'act'") !=
+        std::string::npos);
 }
 
 TEST_CASE("valid edge ranges are accepted", "[distributions]") {

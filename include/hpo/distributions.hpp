@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -136,9 +136,9 @@ class IntDistribution {
       throw InvalidArgument(
           fmt::format("IntDistribution: a log range needs low >= 1 (got low={})", low));
     if (span(low, high) % static_cast<std::uint64_t>(step) != 0)
-      throw InvalidArgument(fmt::format(
-          "IntDistribution: high - low = {} is not a multiple of step = {}", span(low, high),
-          step));
+      throw InvalidArgument(
+          fmt::format("IntDistribution: high - low = {} is not a multiple of step = {}",
+                      span(low, high), step));
   }
   // b - a for a <= b, computed in unsigned arithmetic (well defined, and exact).
   static std::uint64_t span(std::int64_t a, std::int64_t b) {
@@ -206,8 +206,8 @@ inline bool single(const Distribution& d) {
 inline ParamValue to_external(const Distribution& d, double internal) {
   if (const auto* c = std::get_if<CategoricalDistribution>(&d)) {
     if (!c->contains(internal))
-      throw InvalidArgument(fmt::format("{} is not a choice index of {} choices", internal,
-                                        c->size()));
+      throw InvalidArgument(
+          fmt::format("{} is not a choice index of {} choices", internal, c->size()));
     return c->choices()[static_cast<std::size_t>(internal)];
   }
   if (std::holds_alternative<IntDistribution>(d))
@@ -243,13 +243,13 @@ inline double to_internal(const Distribution& d, const ParamValue& v) {
   if (const auto* c = std::get_if<CategoricalDistribution>(&d)) {
     const std::ptrdiff_t i = c->index_of(v);
     if (i < 0)
-      throw InvalidArgument(fmt::format("{} is not one of the choices [{}]", v,
-                                        fmt::join(c->choices(), ", ")));
+      throw InvalidArgument(
+          fmt::format("{} is not one of the choices [{}]", v, fmt::join(c->choices(), ", ")));
     return static_cast<double>(i);
   }
   if (!v.is_int() && !v.is_double())
-    throw TypeMismatch(fmt::format("{} is a {}, expected a number for {}", v, v.type_name(),
-                                   to_string(d)));
+    throw TypeMismatch(
+        fmt::format("{} is a {}, expected a number for {}", v, v.type_name(), to_string(d)));
   const double x = v.as<double>();
   if (std::holds_alternative<IntDistribution>(d) && v.is_double() && x != std::round(x))
     throw TypeMismatch(fmt::format("{} is not an integer, expected one for {}", v, to_string(d)));

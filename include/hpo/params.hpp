@@ -28,8 +28,7 @@ auto with_param_name(const std::string& name, Make&& make) -> decltype(make()) {
 
 /// Whether T can be a categorical choice type (bool, integer, floating or std::string).
 template <class T>
-inline constexpr bool is_choice_type_v =
-    std::is_arithmetic_v<T> || std::is_same_v<T, std::string>;
+inline constexpr bool is_choice_type_v = std::is_arithmetic_v<T> || std::is_same_v<T, std::string>;
 
 template <class T>
 std::vector<ParamValue> to_param_values(const std::vector<T>& choices) {

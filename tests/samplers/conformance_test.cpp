@@ -37,19 +37,18 @@ struct HaltonFactory {
 
 struct GridFactory {
   static std::unique_ptr<hpo::Sampler> make(std::uint64_t seed) {
-    return std::make_unique<hpo::GridSampler>(
-        hpo::GridSampler::Grid{{"f", {-1.0, 0.5, 2.0}},
-                               {"flog", {1e-4, 1e-2}},
-                               {"fstep", {0.0, 0.75}},
-                               {"i", {-3, 4}},
-                               {"ilog", {1, 1000}},
-                               {"istep", {2, 20}},
-                               {"c", {"a", "b"}},
-                               {"cb", {true, false}},
-                               {"model", {"small", "big"}},
-                               {"width", {16, 64}},
-                               {"depth", {1, 3}}},
-        seed);
+    return std::make_unique<hpo::GridSampler>(hpo::GridSampler::Grid{{"f", {-1.0, 0.5, 2.0}},
+                                                                     {"flog", {1e-4, 1e-2}},
+                                                                     {"fstep", {0.0, 0.75}},
+                                                                     {"i", {-3, 4}},
+                                                                     {"ilog", {1, 1000}},
+                                                                     {"istep", {2, 20}},
+                                                                     {"c", {"a", "b"}},
+                                                                     {"cb", {true, false}},
+                                                                     {"model", {"small", "big"}},
+                                                                     {"width", {16, 64}},
+                                                                     {"depth", {1, 3}}},
+                                              seed);
   }
 };
 
@@ -108,7 +107,8 @@ std::vector<hpo::ParamMap> run(std::unique_ptr<hpo::Sampler> sampler, int n_tria
 }  // namespace
 
 TEMPLATE_TEST_CASE("a sampler gives valid values over a mixed conditional space",
-                   "[samplers][conformance]", RandomFactory, GridFactory, SobolFactory, HaltonFactory) {
+                   "[samplers][conformance]", RandomFactory, GridFactory, SobolFactory,
+                   HaltonFactory) {
   const std::vector<hpo::ParamMap> params = run(TestType::make(1), 120);
   REQUIRE(params.size() == 120);
   int big = 0;
@@ -121,7 +121,8 @@ TEMPLATE_TEST_CASE("a sampler gives valid values over a mixed conditional space"
 }
 
 TEMPLATE_TEST_CASE("a sampler repeats itself for a seed and differs for another",
-                   "[samplers][conformance]", RandomFactory, GridFactory, SobolFactory, HaltonFactory) {
+                   "[samplers][conformance]", RandomFactory, GridFactory, SobolFactory,
+                   HaltonFactory) {
   const auto a = run(TestType::make(3), 40);
   const auto b = run(TestType::make(3), 40);
   const auto c = run(TestType::make(4), 40);
@@ -130,7 +131,8 @@ TEMPLATE_TEST_CASE("a sampler repeats itself for a seed and differs for another"
 }
 
 TEMPLATE_TEST_CASE("a sampler works with n_jobs > 1 and repeats in reproducible mode",
-                   "[samplers][conformance]", RandomFactory, GridFactory, SobolFactory, HaltonFactory) {
+                   "[samplers][conformance]", RandomFactory, GridFactory, SobolFactory,
+                   HaltonFactory) {
   const auto free_run = run(TestType::make(5), 60, hpo::OptimizeOptions{}.n_jobs(3));
   CHECK(free_run.size() == 60);
   const auto a = run(TestType::make(5), 60, hpo::OptimizeOptions{}.n_jobs(3).reproducible(true));

@@ -31,8 +31,7 @@ std::set<std::tuple<int, std::string, double>> combos(const hpo::Study& study) {
 
 }  // namespace
 
-TEST_CASE("GridSampler visits every combination exactly once, then stops",
-          "[samplers][grid]") {
+TEST_CASE("GridSampler visits every combination exactly once, then stops", "[samplers][grid]") {
   const int jobs = GENERATE(1, 3);
   const bool shuffled = GENERATE(false, true);
   auto sampler = shuffled ? std::make_unique<hpo::GridSampler>(small_grid(), 5)
@@ -49,20 +48,19 @@ TEST_CASE("GridSampler visits every combination exactly once, then stops",
   REQUIRE_THROWS_AS(study.ask(), hpo::Error);
 }
 
-TEST_CASE("GridSampler in order follows the mixed radix, last name fastest",
-          "[samplers][grid]") {
+TEST_CASE("GridSampler in order follows the mixed radix, last name fastest", "[samplers][grid]") {
   hpo::GridSampler grid({{"a", {0, 1}}, {"b", {"u", "v", "w"}}});
   CHECK(grid.size() == 6);
   CHECK(grid.point_values(0) == hpo::ParamMap{{"a", 0}, {"b", "u"}});
   CHECK(grid.point_values(1) == hpo::ParamMap{{"a", 0}, {"b", "v"}});
   CHECK(grid.point_values(3) == hpo::ParamMap{{"a", 1}, {"b", "u"}});
   hpo::Study study(hpo::Direction::Minimize,
-                   std::make_unique<hpo::GridSampler>(hpo::GridSampler::Grid{
-                       {"a", {0, 1}}, {"b", {"u", "v", "w"}}}));
+                   std::make_unique<hpo::GridSampler>(
+                       hpo::GridSampler::Grid{{"a", {0, 1}}, {"b", {"u", "v", "w"}}}));
   study.optimize(
       [](hpo::Trial& t) {
-        return t.suggest_int("a", 0, 1) * 10.0 + static_cast<double>(t.suggest_categorical(
-                                                     "b", {"u", "v", "w"})[0] - 'u');
+        return t.suggest_int("a", 0, 1) * 10.0 +
+               static_cast<double>(t.suggest_categorical("b", {"u", "v", "w"})[0] - 'u');
       },
       hpo::OptimizeOptions{}.n_trials(3));
   const auto trials = study.trials();

@@ -83,10 +83,9 @@ TEST_CASE("unscrambled Sobol starts at the lower corner, as Optuna's", "[sampler
 }
 
 TEST_CASE("scrambled Halton stratifies by powers of its bases", "[samplers][qmc]") {
-  const auto pts = run(
-      std::make_unique<hpo::QmcSampler>(
-          5, hpo::QmcSampler::Options{hpo::QmcSampler::Sequence::Halton, true}),
-      27);
+  const auto pts = run(std::make_unique<hpo::QmcSampler>(
+                           5, hpo::QmcSampler::Options{hpo::QmcSampler::Sequence::Halton, true}),
+                       27);
   std::set<int> ys;  // the second parameter uses base 3
   for (const auto& p : pts) ys.insert(static_cast<int>(p.y * 27));
   CHECK(ys.size() == 27U);

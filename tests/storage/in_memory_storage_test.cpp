@@ -51,8 +51,7 @@ TEST_CASE("finish_trial succeeds once; finished trials reject writes", "[storage
   CHECK_FALSE(s.finish_trial(0, hpo::TrialState::Failed, {}, "late"));
   CHECK(s.get_trial(0)->state == hpo::TrialState::Complete);
   CHECK(s.get_trial(0)->datetime_complete.has_value());
-  REQUIRE_THROWS_AS(s.set_param(0, {"x", hpo::FloatDistribution(0, 1), 0.5}),
-                    hpo::TrialStateError);
+  REQUIRE_THROWS_AS(s.set_param(0, {"x", hpo::FloatDistribution(0, 1), 0.5}), hpo::TrialStateError);
   REQUIRE_THROWS_AS(s.set_intermediate_value(0, 1, 1.0), hpo::TrialStateError);
   REQUIRE_THROWS_AS(s.finish_trial(0, hpo::TrialState::Running, {}, ""), hpo::InvalidArgument);
 }
@@ -103,8 +102,7 @@ TEST_CASE("concurrent writers and readers lose nothing", "[storage]") {
   std::atomic<bool> done{false};
   std::thread reader([&] {
     while (!done.load())
-      for (const auto& t : s.get_trials(hpo::TrialStates::all()))
-        CHECK(t->params.size() <= 3);
+      for (const auto& t : s.get_trials(hpo::TrialStates::all())) CHECK(t->params.size() <= 3);
   });
   std::vector<std::thread> writers;
   for (int w = 0; w < 4; ++w)

@@ -45,10 +45,9 @@ hpo::Study small_study() {
 TEST_CASE("CSV export has one row per trial and quotes what needs quoting", "[export]") {
   const hpo::Study study = small_study();
   const std::string csv = hpo::to_csv(study);
-  CHECK(csv.rfind(
-            "number,state,value,datetime_start,datetime_complete,duration_s,params_act,"
-            "params_extra,params_x,user_attrs_note,fail_reason\n",
-            0) == 0);
+  CHECK(csv.rfind("number,state,value,datetime_start,datetime_complete,duration_s,params_act,"
+                  "params_extra,params_x,user_attrs_note,fail_reason\n",
+                  0) == 0);
   CHECK(csv.find("1,Failed,,") != std::string::npos);
   CHECK(csv.find("\"bad \"\"config\"\", sorry\"") != std::string::npos);
   if (csv.find("tanh") != std::string::npos)
@@ -84,8 +83,7 @@ TEST_CASE("write_csv / write_json write files and report unwritable paths", "[ex
   REQUIRE_THROWS_AS(hpo::write_csv(study, "/nonexistent-dir/x.csv"), hpo::Error);
 }
 
-TEST_CASE("LoggingCallback prints one line per trial with value, params and best",
-          "[callbacks]") {
+TEST_CASE("LoggingCallback prints one line per trial with value, params and best", "[callbacks]") {
   std::FILE* f = std::tmpfile();
   REQUIRE(f != nullptr);
   hpo::Study study(hpo::Direction::Minimize, std::make_unique<hpo::RandomSampler>(2));
@@ -97,8 +95,10 @@ TEST_CASE("LoggingCallback prints one line per trial with value, params and best
         if (t.number() == 2) throw hpo::TrialPruned();
         return x;
       },
-      hpo::OptimizeOptions{}.n_trials(3).callback(hpo::LoggingCallback(f)).callback(
-          hpo::ProgressBar(3, std::nullopt, f, /*force=*/true)));
+      hpo::OptimizeOptions{}
+          .n_trials(3)
+          .callback(hpo::LoggingCallback(f))
+          .callback(hpo::ProgressBar(3, std::nullopt, f, /*force=*/true)));
   std::rewind(f);
   std::string text;
   for (int c = std::fgetc(f); c != EOF; c = std::fgetc(f)) text += static_cast<char>(c);

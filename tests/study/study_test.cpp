@@ -69,8 +69,7 @@ TEST_CASE("best_* throw NoCompletedTrials before any trial completes", "[study]"
   CHECK(study.n_trials() == 3);
 }
 
-TEST_CASE("exceptions and non-finite values give Failed trials and the study goes on",
-          "[study]") {
+TEST_CASE("exceptions and non-finite values give Failed trials and the study goes on", "[study]") {
   hpo::Study study = make_study();
   int calls = 0;
   study.optimize(
@@ -306,8 +305,7 @@ TEST_CASE("several objectives: values are kept per direction; best_* refuse", "[
 TEST_CASE("invalid options throw", "[study]") {
   REQUIRE_THROWS_AS(hpo::OptimizeOptions{}.n_trials(-1), hpo::InvalidArgument);
   REQUIRE_THROWS_AS(hpo::OptimizeOptions{}.n_jobs(0), hpo::InvalidArgument);
-  REQUIRE_THROWS_AS(hpo::OptimizeOptions{}.timeout(std::chrono::seconds(-1)),
-                    hpo::InvalidArgument);
+  REQUIRE_THROWS_AS(hpo::OptimizeOptions{}.timeout(std::chrono::seconds(-1)), hpo::InvalidArgument);
 }
 
 TEST_CASE("reproducible parallel runs give the same trials as each other", "[study]") {

@@ -40,8 +40,8 @@ class LoggingCallback {
     }
     const auto d = trial.duration();
     fmt::print(out_, "[hpo] trial {} {} {}: {}{}\n", trial.number,
-               d ? fmt::format("{:.3g}s", d->count()) : std::string("-"), what,
-               trial.param_map(), best);
+               d ? fmt::format("{:.3g}s", d->count()) : std::string("-"), what, trial.param_map(),
+               best);
     std::fflush(out_);
   }
 

@@ -66,9 +66,7 @@ class Rng {
   }
 
   /// Uniform double in [0, 1) with 53 random bits.
-  constexpr double uniform() noexcept {
-    return static_cast<double>((*this)() >> 11) * 0x1.0p-53;
-  }
+  constexpr double uniform() noexcept { return static_cast<double>((*this)() >> 11) * 0x1.0p-53; }
 
   /// Uniform double in [low, high).
   constexpr double uniform(double low, double high) noexcept {

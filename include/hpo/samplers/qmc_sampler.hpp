@@ -46,7 +46,7 @@ class QmcSampler final : public Sampler {
   QmcSampler(std::uint64_t seed, Options options) : seed_(seed), options_(options) {}
 
   double sample_independent(const StudyView&, const FrozenTrial& trial, const std::string& name,
-                             const Distribution& distribution) override {
+                            const Distribution& distribution) override {
     const std::size_t d = trial.params.size();
     const auto index = static_cast<std::uint64_t>(trial.number);
     if (d >= kMaxDim || index > detail::SobolEngine::kMaxIndex) {

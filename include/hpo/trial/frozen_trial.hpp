@@ -61,8 +61,8 @@ struct FrozenTrial {
   /// The single objective value; throws if the trial has not exactly one value.
   double value() const {
     if (values.size() != 1)
-      throw Error(fmt::format("hpo::FrozenTrial::value: trial {} has {} values (state {})",
-                              number, values.size(), state));
+      throw Error(fmt::format("hpo::FrozenTrial::value: trial {} has {} values (state {})", number,
+                              values.size(), state));
     return values.front();
   }
 
@@ -108,7 +108,8 @@ struct FrozenTrial {
  private:
   const TrialParam& get(std::string_view name) const {
     if (const TrialParam* p = find_param(name)) return *p;
-    throw UnknownName(fmt::format("hpo::FrozenTrial: trial {} has no parameter '{}'", number, name));
+    throw UnknownName(
+        fmt::format("hpo::FrozenTrial: trial {} has no parameter '{}'", number, name));
   }
 };
 
