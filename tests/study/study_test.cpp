@@ -343,3 +343,43 @@ TEST_CASE("reproducible parallel runs give the same trials as each other", "[stu
   REQUIRE(a.size() == 24);
   CHECK(a == b);
 }
+
+TEST_CASE("a pruner can restrict which trials the sampler sees", "[study]") {
+  // Two "brackets" by parity of the trial number, as Hyperband assigns trials to brackets.
+  class ParityPruner final : public hpo::Pruner {
+   public:
+    bool prune(const hpo::StudyView&, const hpo::FrozenTrial&) override { return false; }
+    std::string name() const override { return "parity"; }
+    bool filters_sampler_trials() const override { return true; }
+    bool sampler_sees(int number, const hpo::FrozenTrial& other) const override {
+      return number % 2 == other.number % 2;
+    }
+  };
+  // Records, for each trial, the numbers of the finished trials its sampler saw.
+  class Recorder final : public hpo::Sampler {
+   public:
+    explicit Recorder(std::vector<std::vector<int>>* seen) : seen_(seen) {}
+    double sample_independent(const hpo::StudyView& view, const hpo::FrozenTrial& trial,
+                              const std::string&, const hpo::Distribution&) override {
+      std::vector<int> numbers;
+      for (const auto& t : view.trials(hpo::TrialStates::finished())) numbers.push_back(t->number);
+      CHECK(static_cast<std::size_t>(trial.number) == seen_->size());
+      seen_->push_back(numbers);
+      return 0.5;
+    }
+    void reseed(std::uint64_t) override {}
+    std::string name() const override { return "recorder"; }
+
+   private:
+    std::vector<std::vector<int>>* seen_;
+  };
+  std::vector<std::vector<int>> seen;
+  hpo::Study study(hpo::Direction::Minimize, std::make_unique<Recorder>(&seen),
+                   std::make_unique<ParityPruner>());
+  study.optimize([](hpo::Trial& t) { return t.suggest_float("x", 0.0, 1.0); },
+                 hpo::OptimizeOptions{}.n_trials(6));
+  REQUIRE(seen.size() == 6);
+  CHECK(seen[4] == std::vector<int>{0, 2});
+  CHECK(seen[5] == std::vector<int>{1, 3});
+  CHECK(study.view().n_trials() == 6);  // the study's own view is not filtered
+}

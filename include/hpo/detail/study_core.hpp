@@ -66,6 +66,16 @@ struct StudyCore {
   StudyView view(const TrialSnapshot& snapshot) const {
     return snapshot ? StudyView(*storage, directions, snapshot) : StudyView(*storage, directions);
   }
+
+  /// What the sampler sees while it samples trial `number`: view(snapshot), restricted by the
+  /// pruner if it filters (Hyperband brackets).
+  StudyView sampler_view(const TrialSnapshot& snapshot, int number) const {
+    if (!pruner->filters_sampler_trials()) return view(snapshot);
+    const Pruner* p = pruner.get();
+    return StudyView(*storage, directions, snapshot, [p, number](const FrozenTrial& other) {
+      return p->sampler_sees(number, other);
+    });
+  }
 };
 
 }  // namespace hpo::detail

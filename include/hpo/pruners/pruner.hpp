@@ -18,6 +18,15 @@ class Pruner {
   /// Short name for logs ("nop", "median", ...).
   virtual std::string name() const = 0;
 
+  /// Whether samplers may see only some trials (sampler_sees) when sampling a trial, as
+  /// Hyperband shows each bracket only its own trials. False by default: samplers see all.
+  virtual bool filters_sampler_trials() const { return false; }
+  /// When filters_sampler_trials(): whether the sampler, sampling trial `number`, sees `other`.
+  virtual bool sampler_sees(int number, const FrozenTrial& other) const {
+    (void)number, (void)other;
+    return true;
+  }
+
  protected:
   Pruner() = default;
   Pruner(const Pruner&) = default;

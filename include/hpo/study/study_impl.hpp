@@ -36,15 +36,16 @@ inline std::optional<Trial> Study::start_trial(const detail::TrialSnapshot& snap
   created->reset();  // drop the snapshot, so that storage writes need no copy
   local.params.reserve(std::max(local.params.size(), core_->params_hint.load()));
   Trial trial(core_.get(), std::move(local), snapshot);
+  const StudyView sampler_view = core_->sampler_view(snapshot, trial.number());
   try {
-    for (auto& [key, value] : core_->sampler->before_trial(view, trial.local_)) {
+    for (auto& [key, value] : core_->sampler->before_trial(sampler_view, trial.local_)) {
       core_->storage->set_system_attr(trial.number(), key, value);
       trial.local_.system_attrs[key] = value;
     }
-    trial.relative_space_ = core_->sampler->infer_relative_search_space(view, trial.local_);
+    trial.relative_space_ = core_->sampler->infer_relative_search_space(sampler_view, trial.local_);
     if (!trial.relative_space_.empty())
       trial.relative_params_ =
-          core_->sampler->sample_relative(view, trial.local_, trial.relative_space_);
+          core_->sampler->sample_relative(sampler_view, trial.local_, trial.relative_space_);
   } catch (const std::exception& e) {
     core_->storage->finish_trial(
         trial.number(), TrialState::Failed, {},
@@ -86,7 +87,7 @@ inline FrozenTrialPtr Study::finish(int number, TrialState state, std::vector<do
   }
   if (call_after_trial) {
     std::lock_guard<std::mutex> lock(core_->sampler_mutex);
-    core_->sampler->after_trial(view(), *done);
+    core_->sampler->after_trial(core_->sampler_view(nullptr, number), *done);
   }
   return done;
 }
@@ -223,7 +224,7 @@ inline void Study::optimize_batches(const Objective& objective, const OptimizeOp
           results[i] ? results[i] : core_->storage->get_trial(batch[i].number());
       {
         std::lock_guard<std::mutex> lock(core_->sampler_mutex);
-        core_->sampler->after_trial(view(), *finished);
+        core_->sampler->after_trial(core_->sampler_view(nullptr, finished->number), *finished);
       }
       if (errors[i]) {
         if (!first_error) first_error = errors[i];

@@ -214,7 +214,8 @@ inline double Trial::suggest_internal(const std::string& name, const Distributio
     x = rel->second;
   } else {
     std::lock_guard<std::mutex> lock(core_->sampler_mutex);
-    x = core_->sampler->sample_independent(core_->view(snapshot_), local_, name, d);
+    x = core_->sampler->sample_independent(core_->sampler_view(snapshot_, number()), local_, name,
+                                           d);
   }
   if (!contains(d, x))
     throw Error(fmt::format("parameter '{}': {} gave {} in trial {}, outside {}", name, source, x,
