@@ -228,7 +228,8 @@ double raw_pass(const std::vector<RawParam>& space, int n, std::uint64_t seed, b
       if (!build) {
         acc += raw_draw(p.distribution, seed, trial, p.name);
       } else if (const auto* c = std::get_if<hpo::CategoricalDistribution>(&p.distribution)) {
-        // A fresh choice list (copied and checked for duplicates), as suggest_categorical does.
+        // A fresh choice list (copied and checked for duplicates): what suggest_categorical did
+        // before the study shared one list per name; now an upper bound on that work.
         const hpo::Distribution d = hpo::CategoricalDistribution(c->choices());
         acc += raw_draw(d, seed, trial, p.name);
       } else {
