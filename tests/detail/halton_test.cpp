@@ -74,37 +74,3 @@ TEST_CASE("Halton: scrambled p^k blocks have one point per stratum", "[detail][h
     }
   }
 }
-
-TEST_CASE("Halton: scrambling is deterministic per seed and stays in [0, 1)", "[detail][halton]") {
-  const Eigen::MatrixXd a = HaltonEngine(30, true, 11).points(0, 1000);
-  const Eigen::MatrixXd b = HaltonEngine(30, true, 11).points(0, 1000);
-  const Eigen::MatrixXd c = HaltonEngine(30, true, 12).points(0, 1000);
-  const Eigen::MatrixXd plain = HaltonEngine(30, false, 11).points(0, 1000);
-  REQUIRE(a == b);
-  REQUIRE(a != c);
-  REQUIRE(a != plain);
-  REQUIRE(a.minCoeff() >= 0.0);
-  REQUIRE(a.maxCoeff() < 1.0);
-  REQUIRE(plain.row(0).isZero(0.0));
-  REQUIRE_FALSE(a.row(0).isZero(0.0));
-  REQUIRE(HaltonEngine(4, true, 11).points(0, 1000) == a.leftCols(4));
-  const double last = HaltonEngine(2, true, 11).coordinate(HaltonEngine::kMaxIndex, 0);
-  REQUIRE(last >= 0.0);
-  REQUIRE(last < 1.0);
-}
-
-TEST_CASE("Halton: invalid arguments throw", "[detail][halton]") {
-  REQUIRE_THROWS_AS(HaltonEngine(0, false, 0), std::invalid_argument);
-  REQUIRE_THROWS_AS(HaltonEngine(1025, true, 0), std::invalid_argument);
-  try {
-    HaltonEngine(2000, false, 0);
-    FAIL("no exception");
-  } catch (const std::invalid_argument& e) {
-    REQUIRE(std::string(e.what()) ==
-            "hpo::detail::HaltonEngine: dimension must be in [1, 1024] (got 2000)");
-  }
-  const HaltonEngine engine(2, true, 0);
-  REQUIRE_THROWS_AS(engine.coordinate(0, 2), std::out_of_range);
-  REQUIRE_THROWS_AS(engine.coordinate(HaltonEngine::kMaxIndex + 1, 0), std::out_of_range);
-  REQUIRE_THROWS_AS(engine.points(HaltonEngine::kMaxIndex, 2), std::out_of_range);
-}

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "hpo/detail/qmc_checks.hpp"
 #include "hpo/detail/rng.hpp"
 
 namespace hpo::detail {
@@ -31,7 +32,7 @@ class HaltonEngine {
   /// Largest dimension supported.
   static constexpr std::size_t kMaxDim = 1024;
   /// Largest valid point index (2^32 - 1).
-  static constexpr std::uint64_t kMaxIndex = (std::uint64_t{1} << 32) - 1;
+  static constexpr std::uint64_t kMaxIndex = kQmcMaxIndex;
 
   /// Builds the engine; throws std::invalid_argument unless 1 <= dim <= 1024.
   HaltonEngine(std::size_t dim, bool scramble, std::uint64_t seed);
@@ -61,7 +62,6 @@ class HaltonEngine {
   };
   static std::vector<std::uint32_t> first_primes(std::size_t n);
   double value(std::uint64_t index, std::size_t d) const noexcept;
-  static void check_range(std::uint64_t first, std::uint64_t count);
 
   std::size_t dim_;
   bool scrambled_;
@@ -141,32 +141,21 @@ inline double HaltonEngine::value(std::uint64_t index, std::size_t d) const noex
   return static_cast<double>(r) / info.denominator;
 }
 
-inline void HaltonEngine::check_range(std::uint64_t first, std::uint64_t count) {
-  if (first > kMaxIndex || count - 1 > kMaxIndex - first) {
-    throw std::out_of_range(
-        "hpo::detail::HaltonEngine: point indices must be <= 2^32 - 1 (asked for " +
-        std::to_string(count) + " from " + std::to_string(first) + ")");
-  }
-}
-
 inline double HaltonEngine::coordinate(std::uint64_t index, std::size_t d) const {
-  check_range(index, 1);
-  if (d >= dim_) {
-    throw std::out_of_range("hpo::detail::HaltonEngine: coordinate " + std::to_string(d) +
-                            " out of range for dimension " + std::to_string(dim_));
-  }
+  check_qmc_range("HaltonEngine", index, 1);
+  check_qmc_coordinate("HaltonEngine", d, dim_);
   return value(index, d);
 }
 
 inline void HaltonEngine::point(std::uint64_t index, double* out) const {
-  check_range(index, 1);
+  check_qmc_range("HaltonEngine", index, 1);
   for (std::size_t d = 0; d < dim_; ++d) out[d] = value(index, d);
 }
 
 inline Eigen::MatrixXd HaltonEngine::points(std::uint64_t first, std::size_t n) const {
   Eigen::MatrixXd out(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(dim_));
   if (n == 0) return out;
-  check_range(first, n);
+  check_qmc_range("HaltonEngine", first, n);
   for (std::size_t d = 0; d < dim_; ++d) {
     for (std::size_t i = 0; i < n; ++i) {
       out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(d)) = value(first + i, d);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hpo/detail/qmc_checks.hpp"
 #include "hpo/detail/rng.hpp"
 #include "hpo/detail/sobol_directions.hpp"
 
@@ -30,7 +31,7 @@ class SobolEngine {
   /// Binary digits per coordinate.
   static constexpr std::size_t kBits = 32;
   /// Largest valid point index (2^32 - 1).
-  static constexpr std::uint64_t kMaxIndex = (std::uint64_t{1} << kBits) - 1;
+  static constexpr std::uint64_t kMaxIndex = kQmcMaxIndex;
 
   /// Builds the engine; throws std::invalid_argument unless 1 <= dim <= 1024.
   SobolEngine(std::size_t dim, bool scramble, std::uint64_t seed);
@@ -50,7 +51,6 @@ class SobolEngine {
  private:
   static constexpr double kScale = 1.0 / 4294967296.0;  // 2^-32
   std::uint32_t digits(std::uint64_t index, std::size_t d) const noexcept;
-  static void check_range(std::uint64_t first, std::uint64_t count);
 
   std::size_t dim_;
   bool scrambled_;
@@ -120,25 +120,14 @@ inline std::uint32_t SobolEngine::digits(std::uint64_t index, std::size_t d) con
   return x;
 }
 
-inline void SobolEngine::check_range(std::uint64_t first, std::uint64_t count) {
-  if (first > kMaxIndex || count - 1 > kMaxIndex - first) {
-    throw std::out_of_range(
-        "hpo::detail::SobolEngine: point indices must be <= 2^32 - 1 (asked for " +
-        std::to_string(count) + " from " + std::to_string(first) + ")");
-  }
-}
-
 inline double SobolEngine::coordinate(std::uint64_t index, std::size_t d) const {
-  check_range(index, 1);
-  if (d >= dim_) {
-    throw std::out_of_range("hpo::detail::SobolEngine: coordinate " + std::to_string(d) +
-                            " out of range for dimension " + std::to_string(dim_));
-  }
+  check_qmc_range("SobolEngine", index, 1);
+  check_qmc_coordinate("SobolEngine", d, dim_);
   return digits(index, d) * kScale;
 }
 
 inline void SobolEngine::point(std::uint64_t index, double* out) const {
-  check_range(index, 1);
+  check_qmc_range("SobolEngine", index, 1);
   for (std::size_t d = 0; d < dim_; ++d) out[d] = digits(index, d) * kScale;
 }
 
@@ -146,7 +135,7 @@ inline Eigen::MatrixXd SobolEngine::points(std::uint64_t first, std::size_t n) c
   const auto rows = static_cast<Eigen::Index>(n);
   const auto cols = static_cast<Eigen::Index>(dim_);
   if (n == 0) return Eigen::MatrixXd(0, cols);
-  check_range(first, n);
+  check_qmc_range("SobolEngine", first, n);
   // One column per point, so that each recurrence step is a contiguous XOR over dimensions.
   Eigen::Matrix<std::uint32_t, Eigen::Dynamic, Eigen::Dynamic> x(cols, rows);
   for (std::size_t d = 0; d < dim_; ++d) x(static_cast<Eigen::Index>(d), 0) = digits(first, d);
