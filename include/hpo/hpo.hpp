@@ -5,6 +5,7 @@
 
 #include "hpo/callbacks/logging.hpp"
 #include "hpo/distributions.hpp"
+#include "hpo/early_stopping.hpp"
 #include "hpo/errors.hpp"
 #include "hpo/param_value.hpp"
 #include "hpo/params.hpp"
@@ -14,6 +15,7 @@
 #include "hpo/samplers/random_sampler.hpp"
 #include "hpo/samplers/sampler.hpp"
 #include "hpo/samplers/search_space.hpp"
+#include "hpo/schedules.hpp"
 #include "hpo/signal.hpp"
 #include "hpo/storage/in_memory_storage.hpp"
 #include "hpo/storage/storage.hpp"

@@ -16,6 +16,7 @@
 #include "hpo/distributions.hpp"
 #include "hpo/errors.hpp"
 #include "hpo/params.hpp"
+#include "hpo/study/direction.hpp"
 #include "hpo/trial/frozen_trial.hpp"
 
 namespace hpo {
@@ -49,6 +50,8 @@ class Trial {
 
   /// 0-based number of the trial in its study.
   int number() const { return local_.number; }
+  /// The study's directions (one per objective value).
+  const std::vector<Direction>& directions() const { return core_->directions; }
 
   /// A float in [low, high], uniform.
   double suggest_float(std::string_view name, double low, double high) {
