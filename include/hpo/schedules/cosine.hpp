@@ -24,13 +24,11 @@ inline double cosine_between(double base, double eta_min, double x) {
 /// not clamped: past t_max the lr rises again, back to base_lr at 2 t_max (period 2 t_max).
 /// PyTorch's recursive form follows the same curve as long as nothing else changes the lr.
 /// t_max is PyTorch's T_max.
-class CosineAnnealingLR {
+class CosineAnnealingLR : public detail::EpochSchedule {
  public:
   /// @throws InvalidArgument if base_lr < 0, t_max < 1 or eta_min is not finite and >= 0.
   CosineAnnealingLR(double base_lr, int t_max, double eta_min = 0.0)
-      : base_lr_(base_lr), t_max_(t_max), eta_min_(eta_min) {
-    detail::check_schedule_arg(base_lr >= 0 && std::isfinite(base_lr), "CosineAnnealingLR",
-                               "base_lr", "finite and >= 0", base_lr);
+      : EpochSchedule("CosineAnnealingLR", base_lr), t_max_(t_max), eta_min_(eta_min) {
     detail::check_schedule_arg(t_max >= 1, "CosineAnnealingLR", "t_max", ">= 1", t_max);
     detail::check_schedule_arg(eta_min >= 0 && std::isfinite(eta_min), "CosineAnnealingLR",
                                "eta_min", "finite and >= 0", eta_min);
@@ -39,20 +37,10 @@ class CosineAnnealingLR {
   double lr() const {
     return detail::cosine_between(base_lr_, eta_min_, static_cast<double>(t_) / t_max_);
   }
-  /// Advances one epoch (or batch).
-  void step() { ++t_; }
-  /// Number of step() calls so far (PyTorch's last_epoch).
-  int last_epoch() const { return t_; }
-  /// Back to t = 0.
-  void reset() { t_ = 0; }
-  /// The learning rate at t = 0.
-  double base_lr() const { return base_lr_; }
 
  private:
-  double base_lr_;
   int t_max_;
   double eta_min_;
-  int t_ = 0;
 };
 
 /// SGDR: lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2, where T_cur

@@ -20,45 +20,31 @@
 namespace hpo {
 
 /// lr = base_lr * gamma^floor(t / step_size): decays by `gamma` every `step_size` steps.
-class StepLR {
+class StepLR : public detail::EpochSchedule {
  public:
   /// @throws InvalidArgument if base_lr < 0, step_size < 1 or gamma is not finite and > 0.
   StepLR(double base_lr, int step_size, double gamma = 0.1)
-      : base_lr_(base_lr), step_size_(step_size), gamma_(gamma) {
-    detail::check_schedule_arg(base_lr >= 0 && std::isfinite(base_lr), "StepLR", "base_lr",
-                               "finite and >= 0", base_lr);
+      : EpochSchedule("StepLR", base_lr), step_size_(step_size), gamma_(gamma) {
     detail::check_schedule_arg(step_size >= 1, "StepLR", "step_size", ">= 1", step_size);
     detail::check_schedule_arg(gamma > 0 && std::isfinite(gamma), "StepLR", "gamma",
                                "finite and > 0", gamma);
   }
   /// The learning rate to use now.
   double lr() const { return base_lr_ * std::pow(gamma_, t_ / step_size_); }
-  /// Advances one epoch (or batch).
-  void step() { ++t_; }
-  /// Number of step() calls so far (PyTorch's last_epoch).
-  int last_epoch() const { return t_; }
-  /// Back to t = 0.
-  void reset() { t_ = 0; }
-  /// The learning rate at t = 0 before any decay.
-  double base_lr() const { return base_lr_; }
 
  private:
-  double base_lr_;
   int step_size_;
   double gamma_;
-  int t_ = 0;
 };
 
 /// lr = base_lr * gamma^(number of milestones <= t); a milestone listed twice counts twice.
-class MultiStepLR {
+class MultiStepLR : public detail::EpochSchedule {
  public:
   /// Milestones may come in any order. They must be >= 1: at a milestone 0 PyTorch's recursive
   /// and closed forms disagree (base_lr against base_lr * gamma at t = 0).
   /// @throws InvalidArgument if base_lr < 0, a milestone < 1 or gamma is not finite and > 0.
   MultiStepLR(double base_lr, std::vector<int> milestones, double gamma = 0.1)
-      : base_lr_(base_lr), milestones_(std::move(milestones)), gamma_(gamma) {
-    detail::check_schedule_arg(base_lr >= 0 && std::isfinite(base_lr), "MultiStepLR", "base_lr",
-                               "finite and >= 0", base_lr);
+      : EpochSchedule("MultiStepLR", base_lr), milestones_(std::move(milestones)), gamma_(gamma) {
     for (int m : milestones_)
       detail::check_schedule_arg(m >= 1, "MultiStepLR", "every milestone", ">= 1", m);
     detail::check_schedule_arg(gamma > 0 && std::isfinite(gamma), "MultiStepLR", "gamma",
@@ -70,93 +56,58 @@ class MultiStepLR {
     const auto passed = std::upper_bound(milestones_.begin(), milestones_.end(), t_);
     return base_lr_ * std::pow(gamma_, static_cast<int>(passed - milestones_.begin()));
   }
-  /// Advances one epoch (or batch).
-  void step() { ++t_; }
-  /// Number of step() calls so far (PyTorch's last_epoch).
-  int last_epoch() const { return t_; }
-  /// Back to t = 0.
-  void reset() { t_ = 0; }
-  /// The learning rate at t = 0 before any decay.
-  double base_lr() const { return base_lr_; }
 
  private:
-  double base_lr_;
   std::vector<int> milestones_;  // sorted
   double gamma_;
-  int t_ = 0;
 };
 
 /// lr = base_lr * gamma^t. As in PyTorch, gamma has no default.
-class ExponentialLR {
+class ExponentialLR : public detail::EpochSchedule {
  public:
   /// @throws InvalidArgument if base_lr < 0 or gamma is not finite and > 0.
-  ExponentialLR(double base_lr, double gamma) : base_lr_(base_lr), gamma_(gamma) {
-    detail::check_schedule_arg(base_lr >= 0 && std::isfinite(base_lr), "ExponentialLR", "base_lr",
-                               "finite and >= 0", base_lr);
+  ExponentialLR(double base_lr, double gamma)
+      : EpochSchedule("ExponentialLR", base_lr), gamma_(gamma) {
     detail::check_schedule_arg(gamma > 0 && std::isfinite(gamma), "ExponentialLR", "gamma",
                                "finite and > 0", gamma);
   }
   /// The learning rate to use now.
   double lr() const { return base_lr_ * std::pow(gamma_, t_); }
-  /// Advances one epoch (or batch).
-  void step() { ++t_; }
-  /// Number of step() calls so far (PyTorch's last_epoch).
-  int last_epoch() const { return t_; }
-  /// Back to t = 0.
-  void reset() { t_ = 0; }
-  /// The learning rate at t = 0 before any decay.
-  double base_lr() const { return base_lr_; }
 
  private:
-  double base_lr_;
   double gamma_;
-  int t_ = 0;
 };
 
 /// lr = base_lr * factor while t < total_iters, then base_lr.
-class ConstantLR {
+class ConstantLR : public detail::EpochSchedule {
  public:
   /// @throws InvalidArgument if base_lr < 0, factor is outside [0, 1] or total_iters < 0.
   explicit ConstantLR(double base_lr, double factor = 1.0 / 3.0, int total_iters = 5)
-      : base_lr_(base_lr), factor_(factor), total_iters_(total_iters) {
-    detail::check_schedule_arg(base_lr >= 0 && std::isfinite(base_lr), "ConstantLR", "base_lr",
-                               "finite and >= 0", base_lr);
+      : EpochSchedule("ConstantLR", base_lr), factor_(factor), total_iters_(total_iters) {
     detail::check_schedule_arg(factor >= 0 && factor <= 1, "ConstantLR", "factor", "in [0, 1]",
                                factor);
     detail::check_schedule_arg(total_iters >= 0, "ConstantLR", "total_iters", ">= 0", total_iters);
   }
   /// The learning rate to use now.
   double lr() const { return t_ < total_iters_ ? base_lr_ * factor_ : base_lr_; }
-  /// Advances one epoch (or batch).
-  void step() { ++t_; }
-  /// Number of step() calls so far (PyTorch's last_epoch).
-  int last_epoch() const { return t_; }
-  /// Back to t = 0.
-  void reset() { t_ = 0; }
-  /// The learning rate after the first total_iters steps.
-  double base_lr() const { return base_lr_; }
 
  private:
-  double base_lr_;
   double factor_;
   int total_iters_;
-  int t_ = 0;
 };
 
 /// lr = base_lr * (start_factor + (end_factor - start_factor) * min(t, T) / T): a linear
 /// ramp over T = total_iters steps, then flat. With the defaults, a warm-up from base_lr / 3.
-class LinearLR {
+class LinearLR : public detail::EpochSchedule {
  public:
   /// @throws InvalidArgument if base_lr < 0, start_factor is outside (0, 1], end_factor
   /// outside [0, 1] or total_iters < 1.
   explicit LinearLR(double base_lr, double start_factor = 1.0 / 3.0, double end_factor = 1.0,
                     int total_iters = 5)
-      : base_lr_(base_lr),
+      : EpochSchedule("LinearLR", base_lr),
         start_factor_(start_factor),
         end_factor_(end_factor),
         total_iters_(total_iters) {
-    detail::check_schedule_arg(base_lr >= 0 && std::isfinite(base_lr), "LinearLR", "base_lr",
-                               "finite and >= 0", base_lr);
     detail::check_schedule_arg(start_factor > 0 && start_factor <= 1, "LinearLR", "start_factor",
                                "in (0, 1]", start_factor);
     detail::check_schedule_arg(end_factor >= 0 && end_factor <= 1, "LinearLR", "end_factor",
@@ -168,31 +119,19 @@ class LinearLR {
     const double done = static_cast<double>(std::min(t_, total_iters_)) / total_iters_;
     return base_lr_ * (start_factor_ + (end_factor_ - start_factor_) * done);
   }
-  /// Advances one epoch (or batch).
-  void step() { ++t_; }
-  /// Number of step() calls so far (PyTorch's last_epoch).
-  int last_epoch() const { return t_; }
-  /// Back to t = 0.
-  void reset() { t_ = 0; }
-  /// The learning rate the factors multiply.
-  double base_lr() const { return base_lr_; }
 
  private:
-  double base_lr_;
   double start_factor_;
   double end_factor_;
   int total_iters_;
-  int t_ = 0;
 };
 
 /// lr = base_lr * (1 - min(t, T) / T)^power with T = total_iters: reaches 0 at T and stays.
-class PolynomialLR {
+class PolynomialLR : public detail::EpochSchedule {
  public:
   /// @throws InvalidArgument if base_lr < 0, total_iters < 1 or power is not finite and >= 0.
   explicit PolynomialLR(double base_lr, int total_iters = 5, double power = 1.0)
-      : base_lr_(base_lr), total_iters_(total_iters), power_(power) {
-    detail::check_schedule_arg(base_lr >= 0 && std::isfinite(base_lr), "PolynomialLR", "base_lr",
-                               "finite and >= 0", base_lr);
+      : EpochSchedule("PolynomialLR", base_lr), total_iters_(total_iters), power_(power) {
     detail::check_schedule_arg(total_iters >= 1, "PolynomialLR", "total_iters", ">= 1",
                                total_iters);
     detail::check_schedule_arg(power >= 0 && std::isfinite(power), "PolynomialLR", "power",
@@ -203,20 +142,10 @@ class PolynomialLR {
     const double done = static_cast<double>(std::min(t_, total_iters_)) / total_iters_;
     return base_lr_ * std::pow(1.0 - done, power_);
   }
-  /// Advances one epoch (or batch).
-  void step() { ++t_; }
-  /// Number of step() calls so far (PyTorch's last_epoch).
-  int last_epoch() const { return t_; }
-  /// Back to t = 0.
-  void reset() { t_ = 0; }
-  /// The learning rate at t = 0.
-  double base_lr() const { return base_lr_; }
 
  private:
-  double base_lr_;
   int total_iters_;
   double power_;
-  int t_ = 0;
 };
 
 }  // namespace hpo
