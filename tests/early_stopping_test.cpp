@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "support/catch.hpp"
+#include "support/scenarios.hpp"
 
 #include <cmath>
 #include <cstdint>
@@ -16,6 +17,8 @@
 
 namespace {
 
+using hpo_test::invalid_argument_message;
+
 using Options = hpo::EarlyStopping::Options;
 
 // update() over values at epochs 0, 1, ...: the decisions, stopping at the first true.
@@ -26,16 +29,6 @@ std::vector<bool> run(hpo::EarlyStopping& es, const std::vector<double>& values)
     if (out.back()) break;
   }
   return out;
-}
-
-template <class F>
-std::string invalid_argument_message(F f) {
-  try {
-    f();
-  } catch (const hpo::InvalidArgument& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // Prunes once the trial has reported a step >= at_step; counts its calls.

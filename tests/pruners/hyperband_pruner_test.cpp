@@ -2,7 +2,6 @@
 #include "hpo/pruners/hyperband_pruner.hpp"
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,34 +12,13 @@
 #include "hpo/samplers/sampler.hpp"
 #include "hpo/study/study.hpp"
 #include "support/catch.hpp"
+#include "support/scenarios.hpp"
 
 namespace {
 
-using Reports = std::map<std::int64_t, double>;
-
-/// A finished trial for Study::add_trial: Complete (value = last report) or Pruned.
-hpo::FrozenTrial finished(hpo::TrialState state, Reports reports) {
-  hpo::FrozenTrial t;
-  t.state = state;
-  if (state == hpo::TrialState::Complete) t.values = {reports.rbegin()->second};
-  t.intermediate_values = std::move(reports);
-  return t;
-}
-
-/// Runs a new trial that reports `curve` in step order and calls should_prune() after every
-/// report; returns the step at which it was pruned, or -1 if it completed.
-std::int64_t pruned_at(hpo::Study& study, const Reports& curve) {
-  hpo::Trial trial = study.ask();
-  for (const auto& [step, value] : curve) {
-    trial.report(step, value);
-    if (trial.should_prune()) {
-      study.tell(trial, hpo::TrialState::Pruned);
-      return step;
-    }
-  }
-  study.tell(trial, curve.rbegin()->second);
-  return -1;
-}
+using hpo_test::finished;
+using hpo_test::first_pruned_step;
+using hpo_test::IfKept;
 
 hpo::HyperbandPruner::Options options(std::optional<std::int64_t> max_resource, int eta = 3,
                                       std::int64_t min_resource = 1) {
@@ -154,16 +132,17 @@ TEST_CASE("hyperband prunes each trial only against its bracket", "[pruners][hyp
     study.add_trial(finished(hpo::TrialState::Complete, {{1, 0.0}, {3, 0.0}, {9, 0.0}}));
   // Trial 6 is the first of bracket 0: alone at each rung, it always is the best -> completes
   // (against all trials it would be pruned at step 1: 0.5 > 0.0).
-  CHECK(pruned_at(study, {{1, 0.5}, {3, 0.5}, {9, 0.5}}) == -1);
+  CHECK(first_pruned_step(study, {{1, 0.5}, {3, 0.5}, {9, 0.5}}, IfKept::TellComplete) == -1);
   // Trial 7 (bracket 0): rung 1 {0.5, 0.4} -> best, promoted; rung 3 {0.5, 0.6}: 2 // 3 - 1
   // -> index 0 = 0.5 < 0.6 -> pruned at step 3.
-  CHECK(pruned_at(study, {{1, 0.4}, {3, 0.6}, {9, 0.0}}) == 3);
+  CHECK(first_pruned_step(study, {{1, 0.4}, {3, 0.6}, {9, 0.0}}, IfKept::TellComplete) == 3);
   // Trial 8 (bracket 2, with trials 2 and 3): no rung before step 9, so 5.0 at steps 1..8 is
   // kept; at step 9 {0.0, 0.0, 0.05}: index 0 = 0.0 < 0.05 -> pruned at step 9.
-  CHECK(pruned_at(study, {{1, 5.0}, {3, 5.0}, {8, 5.0}, {9, 0.05}}) == 9);
+  CHECK(first_pruned_step(study, {{1, 5.0}, {3, 5.0}, {8, 5.0}, {9, 0.05}}, IfKept::TellComplete) ==
+        9);
   // Trial 9 (bracket 1, with trials 0, 1, 4, 5): no rung at step 1; at step 3 {0, 0, 0, 0, 0}:
   // 5 // 3 - 1 = 0 -> 0.0 <= 0.0 promoted; at step 9 0.1 > 0.0 -> pruned at step 9.
-  CHECK(pruned_at(study, {{1, 5.0}, {3, 0.0}, {9, 0.1}}) == 9);
+  CHECK(first_pruned_step(study, {{1, 5.0}, {3, 0.0}, {9, 0.1}}, IfKept::TellComplete) == 9);
 }
 
 TEST_CASE("hyperband with 'auto' max_resource waits for a Complete trial", "[pruners][hyperband]") {
@@ -187,7 +166,7 @@ TEST_CASE("hyperband with 'auto' max_resource waits for a Complete trial", "[pru
   // Trial 2 completes with last step 80: max_resource = 81 is fixed at the next prune call,
   // giving the R = 81 layout: 5 brackets.
   study.add_trial(finished(hpo::TrialState::Complete, {{80, 1.0}}));
-  CHECK(pruned_at(study, {{0, 1.0}}) == -1);
+  CHECK(first_pruned_step(study, {{0, 1.0}}, IfKept::TellComplete) == -1);
   CHECK(pruner.max_resource() == std::optional<std::int64_t>(81));
   CHECK(pruner.budgets() == std::vector<std::int64_t>{81, 34, 15, 8, 5});
   // Every trial, also those started before, now belongs to the bracket its number hashes to
@@ -198,7 +177,7 @@ TEST_CASE("hyperband with 'auto' max_resource waits for a Complete trial", "[pru
   CHECK(pruner.sampler_sees(3, study.trial(0)));  // trial 3 is in bracket 0
   // A longer Complete trial does not move max_resource (fixed once known, as in Optuna).
   study.add_trial(finished(hpo::TrialState::Complete, {{500, 1.0}}));
-  CHECK(pruned_at(study, {{0, 1.0}}) == -1);
+  CHECK(first_pruned_step(study, {{0, 1.0}}, IfKept::TellComplete) == -1);
   CHECK(pruner.max_resource() == std::optional<std::int64_t>(81));
 }
 
@@ -207,8 +186,10 @@ TEST_CASE("hyperband passes bootstrap_count to every bracket", "[pruners][hyperb
   o.bootstrap_count = 1;
   hpo::Study study(hpo::Direction::Minimize, std::make_unique<hpo::RandomSampler>(1),
                    std::make_unique<hpo::HyperbandPruner>(o));
-  CHECK(pruned_at(study, {{1, 1.0}}) == 1);   // rung {1.0}: 1 value <= 1 -> pruned
-  CHECK(pruned_at(study, {{1, 0.5}}) == -1);  // {1.0, 0.5}: 0.5 is the best -> promoted
+  // rung {1.0}: 1 value <= 1 -> pruned
+  CHECK(first_pruned_step(study, {{1, 1.0}}, IfKept::TellComplete) == 1);
+  // {1.0, 0.5}: 0.5 is the best -> promoted
+  CHECK(first_pruned_step(study, {{1, 0.5}}, IfKept::TellComplete) == -1);
 }
 
 TEST_CASE("hyperband shows each trial's sampler only its bracket", "[pruners][hyperband]") {

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "support/catch.hpp"
+#include "support/scenarios.hpp"
 
 #include <cstdint>
-#include <limits>
-#include <map>
 #include <memory>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include <hpo/hpo.hpp>
 #include <hpo/pruners/patient_pruner.hpp>
@@ -15,9 +13,11 @@
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-using Reports = std::vector<std::pair<std::int64_t, double>>;
+using hpo_test::add_completed;
+using hpo_test::contains;
+using hpo_test::first_pruned_step;
+using hpo_test::kNaN;
+using hpo_test::Reports;
 
 hpo::Study make_study(std::unique_ptr<hpo::Pruner> pruner,
                       hpo::Direction direction = hpo::Direction::Minimize) {
@@ -27,34 +27,6 @@ hpo::Study make_study(std::unique_ptr<hpo::Pruner> pruner,
 std::unique_ptr<hpo::Pruner> patient(int patience, double min_delta = 0.0,
                                      std::unique_ptr<hpo::Pruner> wrapped = nullptr) {
   return std::make_unique<hpo::PatientPruner>(std::move(wrapped), patience, min_delta);
-}
-
-// Runs a new trial reporting `reports` in order, asking should_prune() after each; returns the
-// step at which it first says true, or -1. The trial is told Pruned.
-std::int64_t first_pruned_step(hpo::Study& study, const Reports& reports) {
-  hpo::Trial trial = study.ask();
-  std::int64_t pruned_at = -1;
-  for (const auto& [step, value] : reports) {
-    trial.report(step, value);
-    if (trial.should_prune()) {
-      pruned_at = step;
-      break;
-    }
-  }
-  study.tell(trial, hpo::TrialState::Pruned);
-  return pruned_at;
-}
-
-void add_completed(hpo::Study& study, std::map<std::int64_t, double> intermediate) {
-  hpo::FrozenTrial t;
-  t.state = hpo::TrialState::Complete;
-  t.values = {0.0};
-  t.intermediate_values = std::move(intermediate);
-  study.add_trial(std::move(t));
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace

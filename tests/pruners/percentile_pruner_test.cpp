@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "support/catch.hpp"
+#include "support/scenarios.hpp"
 
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,39 +15,15 @@
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-using Reports = std::vector<std::pair<std::int64_t, double>>;
+using hpo_test::add_completed;
+using hpo_test::contains;
+using hpo_test::first_pruned_step;
+using hpo_test::invalid_argument_message;
+using hpo_test::kNaN;
 
 hpo::Study make_study(std::unique_ptr<hpo::Pruner> pruner,
                       hpo::Direction direction = hpo::Direction::Minimize) {
   return hpo::Study(direction, std::make_unique<hpo::RandomSampler>(3), std::move(pruner));
-}
-
-// Adds a Complete trial with these intermediate values (its objective value is irrelevant).
-void add_completed(hpo::Study& study, std::map<std::int64_t, double> intermediate) {
-  hpo::FrozenTrial t;
-  t.state = hpo::TrialState::Complete;
-  t.values = {0.0};
-  t.intermediate_values = std::move(intermediate);
-  study.add_trial(std::move(t));
-}
-
-// Runs a new trial that reports `reports` in order and asks should_prune() after each one.
-// Returns the step at which it first says true, or -1. The trial is then told Pruned, which
-// leaves what a PercentilePruner sees unchanged.
-std::int64_t first_pruned_step(hpo::Study& study, const Reports& reports) {
-  hpo::Trial trial = study.ask();
-  std::int64_t pruned_at = -1;
-  for (const auto& [step, value] : reports) {
-    trial.report(step, value);
-    if (trial.should_prune()) {
-      pruned_at = step;
-      break;
-    }
-  }
-  study.tell(trial, hpo::TrialState::Pruned);
-  return pruned_at;
 }
 
 // Five Complete trials T0..T4 for the median scenarios (minimize), values by step:
@@ -75,21 +51,6 @@ void add_falling_table(hpo::Study& study) {
     for (std::int64_t s = 0; s < 10; ++s) values[s] = 10.0 - static_cast<double>(s) + 0.1 * (k - 2);
     add_completed(study, values);
   }
-}
-
-// The message of the InvalidArgument that `make` throws, or "" if it throws none.
-template <class Make>
-std::string invalid_argument_message(Make&& make) {
-  try {
-    make();
-  } catch (const hpo::InvalidArgument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <map>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -12,34 +11,14 @@
 #include "hpo/samplers/random_sampler.hpp"
 #include "hpo/study/study.hpp"
 #include "support/catch.hpp"
+#include "support/scenarios.hpp"
 
 namespace {
 
-using Reports = std::map<std::int64_t, double>;
-
-/// A finished trial for Study::add_trial: Complete (value = last report) or Pruned.
-hpo::FrozenTrial finished(hpo::TrialState state, Reports reports) {
-  hpo::FrozenTrial t;
-  t.state = state;
-  if (state == hpo::TrialState::Complete) t.values = {reports.rbegin()->second};
-  t.intermediate_values = std::move(reports);
-  return t;
-}
-
-/// Runs a new trial that reports `curve` in step order and calls should_prune() after every
-/// report, as objectives do; returns the step at which it was pruned, or -1 if it completed.
-std::int64_t pruned_at(hpo::Study& study, const Reports& curve) {
-  hpo::Trial trial = study.ask();
-  for (const auto& [step, value] : curve) {
-    trial.report(step, value);
-    if (trial.should_prune()) {
-      study.tell(trial, hpo::TrialState::Pruned);
-      return step;
-    }
-  }
-  study.tell(trial, curve.rbegin()->second);
-  return -1;
-}
+using hpo_test::finished;
+using hpo_test::first_pruned_step;
+using hpo_test::IfKept;
+using hpo_test::Reports;
 
 std::unique_ptr<hpo::SuccessiveHalvingPruner> sha(std::int64_t min_resource, int eta,
                                                   int min_early_stopping_rate = 0,
@@ -100,14 +79,16 @@ TEST_CASE("with fewer than eta competitors only the best so far is promoted",
 
   // Step 0 is below rung 0. At step 1 the rung holds {0.5, 0.6}: 2 // 4 - 1 = -1 -> index 0,
   // the best value 0.5; 0.6 > 0.5 -> pruned at step 1.
-  CHECK(pruned_at(study, {{0, 9.0}, {1, 0.6}, {2, 0.1}}) == 1);
+  CHECK(first_pruned_step(study, {{0, 9.0}, {1, 0.6}, {2, 0.1}}, IfKept::TellComplete) == 1);
   // Rung 0 now holds {0.5, 0.6, 0.5}: 3 // 4 - 1 -> index 0 = 0.5, and 0.5 <= 0.5 is promoted
   // (ties pass). Steps 2 and 3 reach no rung. At step 4, rung 1 holds {0.4, 0.45} (the pruned
   // trial never got there): 0.45 > 0.4 -> pruned at step 4.
-  CHECK(pruned_at(study, {{1, 0.5}, {2, 0.1}, {3, 0.1}, {4, 0.45}, {5, 0.0}}) == 4);
+  CHECK(first_pruned_step(study, {{1, 0.5}, {2, 0.1}, {3, 0.1}, {4, 0.45}, {5, 0.0}},
+                          IfKept::TellComplete) == 4);
   // Best at both rungs: 0.2 <= min(0.5, 0.6, 0.5, 0.2) and 0.3 <= min(0.4, 0.45, 0.3); step 16
   // holds {0.3, 0.25}: 0.25 is the best -> runs to the end.
-  CHECK(pruned_at(study, {{1, 0.2}, {4, 0.3}, {16, 0.25}, {20, 0.2}}) == -1);
+  CHECK(first_pruned_step(study, {{1, 0.2}, {4, 0.3}, {16, 0.25}, {20, 0.2}},
+                          IfKept::TellComplete) == -1);
 }
 
 TEST_CASE("successive halving keeps the best 1/eta of a rung once it has eta competitors",
@@ -117,12 +98,12 @@ TEST_CASE("successive halving keeps the best 1/eta of a rung once it has eta com
   for (double v : {1.0, 2.0, 3.0}) study.add_trial(finished(hpo::TrialState::Pruned, {{1, v}}));
   // With the new value, 4 values: 4 // 2 - 1 = 1 -> the 2nd smallest must not be beaten.
   // {1, 2, 3, 1.5}: 2nd smallest 1.5 -> 1.5 is promoted; it then is alone at rung 1 (step 2).
-  CHECK(pruned_at(study, {{1, 1.5}, {2, 7.0}}) == -1);
+  CHECK(first_pruned_step(study, {{1, 1.5}, {2, 7.0}}, IfKept::TellComplete) == -1);
   // {1, 2, 3, 1.5, 2.5}: 5 // 2 - 1 = 1 -> 2nd smallest 1.5; 2.5 > 1.5 -> pruned at step 1.
-  CHECK(pruned_at(study, {{1, 2.5}, {2, 0.0}}) == 1);
+  CHECK(first_pruned_step(study, {{1, 2.5}, {2, 0.0}}, IfKept::TellComplete) == 1);
   // {1, 2, 3, 1.5, 2.5, 2}: 6 // 2 - 1 = 2 -> 3rd smallest 2.0; 2.0 <= 2.0 -> promoted. Rung 1
   // (step 2) holds {7, 6.5}: 2 // 2 - 1 = 0 -> 6.5 is the best -> promoted, runs to the end.
-  CHECK(pruned_at(study, {{1, 2.0}, {2, 6.5}}) == -1);
+  CHECK(first_pruned_step(study, {{1, 2.0}, {2, 6.5}}, IfKept::TellComplete) == -1);
 }
 
 TEST_CASE("one report can clear several rungs, scored with the value at that report",
@@ -139,13 +120,13 @@ TEST_CASE("one report can clear several rungs, scored with the value at that rep
   // rung 1: {1.0, 3.0, 0.85}, 3 // 2 - 1 = 0 -> 0.85 <= 1.0 promoted;
   // rung 2: {0.9, 3.0, 0.85} -> 0.85 <= 0.9 promoted;
   // rung 4: {0.8, 0.2, 0.85} -> 0.85 > 0.2 -> pruned at step 5.
-  CHECK(pruned_at(study, {{5, 0.85}}) == 5);
+  CHECK(first_pruned_step(study, {{5, 0.85}}, IfKept::TellComplete) == 5);
   // 0.15 at step 5 clears rungs 1, 2 and 4 (rung 4: {0.8, 0.2, 0.85, 0.15}, 4 // 2 - 1 = 1 ->
   // 2nd smallest 0.2). At step 8, rung 8 holds {0.7, 0.12}: 0.12 is the best -> completes.
-  CHECK(pruned_at(study, {{5, 0.15}, {8, 0.12}}) == -1);
+  CHECK(first_pruned_step(study, {{5, 0.15}, {8, 0.12}}, IfKept::TellComplete) == -1);
   // Same start; at step 9 (first report past rung 8) 0.5: rung 8 {0.7, 0.12, 0.5}, index 0 ->
   // 0.5 > 0.12 -> pruned at step 9.
-  CHECK(pruned_at(study, {{5, 0.15}, {9, 0.5}}) == 9);
+  CHECK(first_pruned_step(study, {{5, 0.15}, {9, 0.5}}, IfKept::TellComplete) == 9);
 }
 
 TEST_CASE("min_early_stopping_rate moves the first rung", "[pruners][successive_halving]") {
@@ -153,7 +134,8 @@ TEST_CASE("min_early_stopping_rate moves the first rung", "[pruners][successive_
   hpo::Study study = study_with(sha(2, 3, 1));
   study.add_trial(finished(hpo::TrialState::Complete, {{2, 0.0}, {6, 0.0}, {18, 0.0}}));
   // 5.0 at steps 2..5 reaches no rung; at step 6 {0.0, 5.0} -> pruned at 6.
-  CHECK(pruned_at(study, {{2, 5.0}, {5, 5.0}, {6, 5.0}, {7, 5.0}}) == 6);
+  CHECK(first_pruned_step(study, {{2, 5.0}, {5, 5.0}, {6, 5.0}, {7, 5.0}}, IfKept::TellComplete) ==
+        6);
 }
 
 TEST_CASE("successive halving when maximizing promotes the largest values",
@@ -165,13 +147,13 @@ TEST_CASE("successive halving when maximizing promotes the largest values",
   for (double v : {0.1, 0.2, 0.45}) study.add_trial(finished(hpo::TrialState::Pruned, {{2, v}}));
   // Rung 0 with the new value holds 6 values: 6 // 3 - 1 = 1 -> must be >= the 2nd largest.
   // {0.5, 0.3, 0.1, 0.2, 0.45, 0.44}: 2nd largest 0.45; 0.44 < 0.45 -> pruned at step 2.
-  CHECK(pruned_at(study, {{0, 1.0}, {2, 0.44}}) == 2);
+  CHECK(first_pruned_step(study, {{0, 1.0}, {2, 0.44}}, IfKept::TellComplete) == 2);
   // 7 values {..., 0.44, 0.46}: 7 // 3 - 1 = 1 -> 2nd largest 0.46 -> promoted. Rung 1 (step 6)
   // {0.7, 0.4, 0.65}: 3 // 3 - 1 = 0 -> must be >= 0.7 -> pruned at step 6.
-  CHECK(pruned_at(study, {{2, 0.46}, {6, 0.65}}) == 6);
+  CHECK(first_pruned_step(study, {{2, 0.46}, {6, 0.65}}, IfKept::TellComplete) == 6);
   // 0.8 at step 2 is the largest; 0.75 at step 6 >= 0.7 is the largest of {0.7, 0.4, 0.65,
   // 0.75}; step 18 {0.9, 0.5, 0.95} -> completes.
-  CHECK(pruned_at(study, {{2, 0.8}, {6, 0.75}, {18, 0.95}}) == -1);
+  CHECK(first_pruned_step(study, {{2, 0.8}, {6, 0.75}, {18, 0.95}}, IfKept::TellComplete) == -1);
 }
 
 TEST_CASE("a NaN at a rung prunes, and NaN rung values do not compete",
@@ -183,21 +165,24 @@ TEST_CASE("a NaN at a rung prunes, and NaN rung values do not compete",
   study.add_trial(finished(hpo::TrialState::Pruned, {{1, nan}}));
   // NaN at step 0 reaches no rung; 5.0 at step 1 is alone in rung 0 (the NaN does not count,
   // else 5.0 <= NaN would fail) -> promoted; NaN at step 4 (rung 1) -> pruned at step 4.
-  CHECK(pruned_at(study, {{0, nan}, {1, 5.0}, {2, nan}, {4, nan}}) == 4);
+  CHECK(first_pruned_step(study, {{0, nan}, {1, 5.0}, {2, nan}, {4, nan}}, IfKept::TellComplete) ==
+        4);
   // A NaN at the first rung step prunes at once.
-  CHECK(pruned_at(study, {{1, nan}}) == 1);
+  CHECK(first_pruned_step(study, {{1, nan}}, IfKept::TellComplete) == 1);
 }
 
 TEST_CASE("bootstrap_count prunes the first trials of each rung", "[pruners][successive_halving]") {
   // r = 1, eta = 2, bootstrap_count = 2: a rung needs more than 2 values (incl. this one).
   hpo::Study study = study_with(sha(1, 2, 0, 2));
-  CHECK(pruned_at(study, {{1, 3.0}}) == 1);  // 1 value <= 2 -> pruned
-  CHECK(pruned_at(study, {{1, 2.0}}) == 1);  // 2 values <= 2 -> pruned
+  // 1 value <= 2 -> pruned
+  CHECK(first_pruned_step(study, {{1, 3.0}}, IfKept::TellComplete) == 1);
+  // 2 values <= 2 -> pruned
+  CHECK(first_pruned_step(study, {{1, 2.0}}, IfKept::TellComplete) == 1);
   // 3 values {3, 2, 1}: 3 // 2 - 1 = 0 -> 1.0 is the best -> promoted. Rung 1 (step 2) then
   // holds only {1.0}: 1 <= 2 -> pruned at step 2.
-  CHECK(pruned_at(study, {{1, 1.0}, {2, 1.0}}) == 2);
+  CHECK(first_pruned_step(study, {{1, 1.0}, {2, 1.0}}, IfKept::TellComplete) == 2);
   // 4 values {3, 2, 1, 1.5}: 4 // 2 - 1 = 1 -> 2nd smallest 1.5 -> promoted; reports end at 1.
-  CHECK(pruned_at(study, {{1, 1.5}}) == -1);
+  CHECK(first_pruned_step(study, {{1, 1.5}}, IfKept::TellComplete) == -1);
 }
 
 TEST_CASE("'auto' min_resource waits for a Complete trial, then is max(1, last step // 100)",
@@ -212,18 +197,18 @@ TEST_CASE("'auto' min_resource waits for a Complete trial, then is max(1, last s
     bad[s] = 10.0;
   }
   study.add_trial(finished(hpo::TrialState::Pruned, good));
-  CHECK(pruned_at(study, bad) == -1);
+  CHECK(first_pruned_step(study, bad, IfKept::TellComplete) == -1);
   CHECK_FALSE(pruner.min_resource().has_value());
 
   // A Complete trial whose last step is 499: r = max(1, 499 // 100) = 4 -> rungs at 4, 16, 64.
   study.add_trial(finished(hpo::TrialState::Complete, {{4, 1.0}, {16, 1.0}, {499, 1.0}}));
   // Steps 0..3 reach no rung; at step 4 the rung holds {0 (Pruned trial), 10 (the trial that
   // completed above), 1.0, 10} -> 4 // 4 - 1 = 0 -> 10 > 0 -> pruned at step 4.
-  CHECK(pruned_at(study, bad) == 4);
+  CHECK(first_pruned_step(study, bad, IfKept::TellComplete) == 4);
   CHECK(pruner.min_resource() == std::optional<std::int64_t>(4));
   // The estimate is fixed once made, as in Optuna: a longer Complete trial does not change it.
   study.add_trial(finished(hpo::TrialState::Complete, {{4, 1.0}, {2000, 1.0}}));
-  CHECK(pruned_at(study, bad) == 4);
+  CHECK(first_pruned_step(study, bad, IfKept::TellComplete) == 4);
   CHECK(pruner.min_resource() == std::optional<std::int64_t>(4));
 }
 
@@ -233,7 +218,8 @@ TEST_CASE("'auto' min_resource is at least 1", "[pruners][successive_halving]") 
   hpo::Study study = study_with(std::move(owned));
   // Last step 99: 99 // 100 = 0 -> r = 1, rungs at 1, 4, 16.
   study.add_trial(finished(hpo::TrialState::Complete, {{1, 1.0}, {99, 1.0}}));
-  CHECK(pruned_at(study, {{0, 5.0}, {1, 5.0}}) == 1);  // {1.0, 5.0}: 5 > 1 -> pruned at 1
+  // {1.0, 5.0}: 5 > 1 -> pruned at 1
+  CHECK(first_pruned_step(study, {{0, 5.0}, {1, 5.0}}, IfKept::TellComplete) == 1);
   CHECK(pruner.min_resource() == std::optional<std::int64_t>(1));
 }
 

@@ -1,22 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include "support/catch.hpp"
+#include "support/scenarios.hpp"
 
 #include <cstdint>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include <hpo/hpo.hpp>
 #include <hpo/pruners/threshold_pruner.hpp>
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-using Reports = std::vector<std::pair<std::int64_t, double>>;
+using hpo_test::contains;
+using hpo_test::first_pruned_step;
+using hpo_test::kNaN;
 
 hpo::Study make_study(hpo::ThresholdPruner::Options options,
                       hpo::Direction direction = hpo::Direction::Minimize) {
@@ -24,34 +22,9 @@ hpo::Study make_study(hpo::ThresholdPruner::Options options,
                     std::make_unique<hpo::ThresholdPruner>(options));
 }
 
-// Runs a new trial reporting `reports` in order, asking should_prune() after each; returns the
-// step at which it first says true, or -1.
-std::int64_t first_pruned_step(hpo::Study& study, const Reports& reports) {
-  hpo::Trial trial = study.ask();
-  std::int64_t pruned_at = -1;
-  for (const auto& [step, value] : reports) {
-    trial.report(step, value);
-    if (trial.should_prune()) {
-      pruned_at = step;
-      break;
-    }
-  }
-  study.tell(trial, hpo::TrialState::Pruned);
-  return pruned_at;
-}
-
 // The message of the InvalidArgument thrown by constructing a pruner with `o`, or "".
 std::string error_for(const hpo::ThresholdPruner::Options& o) {
-  try {
-    hpo::ThresholdPruner pruner(o);
-  } catch (const hpo::InvalidArgument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
+  return hpo_test::invalid_argument_message([&] { hpo::ThresholdPruner pruner(o); });
 }
 
 }  // namespace

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "support/catch.hpp"
+#include "support/scenarios.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -15,10 +15,14 @@
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using hpo_test::contains;
+using hpo_test::first_pruned_step;
+using hpo_test::kNaN;
+
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-using Reports = std::vector<std::pair<std::int64_t, double>>;
+// Reports in the order they are made (not necessarily by step).
+using ReportSequence = std::vector<std::pair<std::int64_t, double>>;
 
 // The best trial's score per instance (step); mean 15.2 / 8 = 1.9.
 const std::vector<double> kBest{1.0, 2.0, 1.5, 3.0, 2.5, 1.2, 2.2, 1.8};
@@ -40,31 +44,11 @@ void add_completed(hpo::Study& study, double value, const std::vector<double>& s
 }
 
 // Scores kBest[i] + deltas[i] reported at steps 0, 1, ...
-Reports shifted(const std::vector<double>& deltas) {
-  Reports r;
+ReportSequence shifted(const std::vector<double>& deltas) {
+  ReportSequence r;
   for (std::size_t i = 0; i < deltas.size(); ++i)
     r.emplace_back(static_cast<std::int64_t>(i), kBest[i] + deltas[i]);
   return r;
-}
-
-// Runs a new trial reporting `reports` in order, asking should_prune() after each; returns the
-// step at which it first says true, or -1. The trial is told Pruned (it never becomes best).
-std::int64_t first_pruned_step(hpo::Study& study, const Reports& reports) {
-  hpo::Trial trial = study.ask();
-  std::int64_t pruned_at = -1;
-  for (const auto& [step, value] : reports) {
-    trial.report(step, value);
-    if (trial.should_prune()) {
-      pruned_at = step;
-      break;
-    }
-  }
-  study.tell(trial, hpo::TrialState::Pruned);
-  return pruned_at;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace
@@ -184,7 +168,7 @@ TEST_CASE("WilcoxonPruner never prunes with non-finite values", "[pruners][wilco
   SECTION("in the current trial") {
     hpo::Study study = make_study();
     add_completed(study, 1.9, kBest);
-    Reports r = shifted({0.1, 0.2, 0.3, 0.4, 0.5, 0.6});
+    ReportSequence r = shifted({0.1, 0.2, 0.3, 0.4, 0.5, 0.6});
     r[1].second = kNaN;
     CHECK(first_pruned_step(study, r) == -1);
     r[1].second = kInf;
@@ -213,7 +197,7 @@ TEST_CASE("WilcoxonPruner when maximizing", "[pruners][wilcoxon]") {
   // 6, 1: scores 3.0 2.5 2.2 2.0 minus 0.001..0.004). From the 4th pair p = 1/16 < 0.1, but
   // the mean stays >= 1.9 -> keep: 2.4 at 4 pairs, then after steps 0, 5, 2 means of about
   // 2.14, 1.98, 1.91. Step 7 completes all eight: 15.2 - 0.036 over 8 < 1.9 -> prune at 7.
-  Reports r;
+  ReportSequence r;
   double delta = 0.0;
   for (std::int64_t s : {3, 4, 6, 1, 0, 5, 2, 7}) {
     delta += 0.001;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "support/catch.hpp"
+#include "support/scenarios.hpp"
 
 #include <cmath>
 #include <string>
@@ -9,20 +10,12 @@
 
 namespace {
 
+using hpo_test::invalid_argument_message;
+
 template <class S>
 S stepped(S s, int n) {
   for (int i = 0; i < n; ++i) s.step();
   return s;
-}
-
-template <class F>
-std::string invalid_argument_message(F f) {
-  try {
-    f();
-  } catch (const hpo::InvalidArgument& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "support/catch.hpp"
+#include "support/scenarios.hpp"
 
 #include <string>
 #include <vector>
@@ -7,19 +8,7 @@
 #include <hpo/errors.hpp>
 #include <hpo/schedules/one_cycle_lr.hpp>
 
-namespace {
-
-template <class F>
-std::string invalid_argument_message(F f) {
-  try {
-    f();
-  } catch (const hpo::InvalidArgument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-}  // namespace
+using hpo_test::invalid_argument_message;
 
 TEST_CASE("OneCycleLR with max_lr = 1 over 10 steps gives the reference values",
           "[schedules][one_cycle_lr]") {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "support/catch.hpp"
+#include "support/scenarios.hpp"
 
 #include <limits>
 #include <string>
@@ -8,19 +9,7 @@
 #include <hpo/errors.hpp>
 #include <hpo/schedules/reduce_lr_on_plateau.hpp>
 
-namespace {
-
-template <class F>
-std::string invalid_argument_message(F f) {
-  try {
-    f();
-  } catch (const hpo::InvalidArgument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-}  // namespace
+using hpo_test::invalid_argument_message;
 
 TEST_CASE("ReduceLROnPlateau with patience, cooldown and min_lr, worked by hand",
           "[schedules][reduce_lr_on_plateau]") {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "support/catch.hpp"
+#include "support/scenarios.hpp"
 
 #include <string>
 #include <variant>
@@ -8,19 +9,7 @@
 #include <hpo/errors.hpp>
 #include <hpo/schedules/sequential_lr.hpp>
 
-namespace {
-
-template <class F>
-std::string invalid_argument_message(F f) {
-  try {
-    f();
-  } catch (const hpo::InvalidArgument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-}  // namespace
+using hpo_test::invalid_argument_message;
 
 TEST_CASE("SequentialLR: linear warm-up, then cosine restarted at its own t = 0",
           "[schedules][sequential_lr]") {

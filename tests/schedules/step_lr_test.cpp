@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "support/catch.hpp"
+#include "support/scenarios.hpp"
 
 #include <string>
 #include <vector>
@@ -8,6 +9,8 @@
 #include <hpo/schedules/step_lr.hpp>
 
 namespace {
+
+using hpo_test::invalid_argument_message;
 
 // lr() at t = 0, 1, ..., expected.size() - 1, stepping in between.
 template <class S>
@@ -18,17 +21,6 @@ void require_sequence(S s, const std::vector<double>& expected) {
     REQUIRE_THAT(s.lr(), WithinAbs(expected[t], 1e-15) || WithinRel(expected[t], 1e-12));
     s.step();
   }
-}
-
-// The message of the InvalidArgument that `f` throws ("" if none).
-template <class F>
-std::string invalid_argument_message(F f) {
-  try {
-    f();
-  } catch (const hpo::InvalidArgument& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// Helpers shared by the pruner, early-stopping and schedule tests.
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "hpo/errors.hpp"
+#include "hpo/study/study.hpp"
+#include "hpo/trial/frozen_trial.hpp"
+#include "hpo/trial/trial.hpp"
+#include "hpo/trial/trial_state.hpp"
+
+namespace hpo_test {
+
+/// A quiet NaN, for reports and values that are not numbers.
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// Intermediate values by step.
+using Reports = std::map<std::int64_t, double>;
+
+/// A finished trial for Study::add_trial: Complete (value = last report) or Pruned.
+inline hpo::FrozenTrial finished(hpo::TrialState state, Reports reports) {
+  hpo::FrozenTrial t;
+  t.state = state;
+  if (state == hpo::TrialState::Complete) t.values = {reports.rbegin()->second};
+  t.intermediate_values = std::move(reports);
+  return t;
+}
+
+/// Adds a Complete trial with these intermediate values and objective value 0 (irrelevant).
+inline void add_completed(hpo::Study& study, Reports intermediate) {
+  hpo::FrozenTrial t;
+  t.state = hpo::TrialState::Complete;
+  t.values = {0.0};
+  t.intermediate_values = std::move(intermediate);
+  study.add_trial(std::move(t));
+}
+
+/// How first_pruned_step() tells a kept trial: Pruned, or Complete with its last report.
+enum class IfKept { TellPruned, TellComplete };
+
+/// A new trial reports `reports` in order, asking should_prune() after each: the pruned step or -1.
+template <class Sequence = Reports>
+std::int64_t first_pruned_step(hpo::Study& study, const Sequence& reports,
+                               IfKept if_kept = IfKept::TellPruned) {
+  hpo::Trial trial = study.ask();
+  double last = kNaN;
+  for (const auto& [step, value] : reports) {
+    trial.report(step, value);
+    last = value;
+    if (trial.should_prune()) {
+      study.tell(trial, hpo::TrialState::Pruned);
+      return step;
+    }
+  }
+  if (if_kept == IfKept::TellComplete) {
+    study.tell(trial, last);
+  } else {
+    study.tell(trial, hpo::TrialState::Pruned);
+  }
+  return -1;
+}
+
+/// The message of the hpo::InvalidArgument that `make` throws, or "" if it throws none.
+template <class Make>
+std::string invalid_argument_message(Make&& make) {
+  try {
+    make();
+  } catch (const hpo::InvalidArgument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+/// Whether `text` contains `part`.
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace hpo_test
