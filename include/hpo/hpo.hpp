@@ -9,6 +9,7 @@
 #include "hpo/errors.hpp"
 #include "hpo/param_value.hpp"
 #include "hpo/params.hpp"
+#include "hpo/plot/chart.hpp"
 #include "hpo/pruners/hyperband_pruner.hpp"
 #include "hpo/pruners/patient_pruner.hpp"
 #include "hpo/pruners/percentile_pruner.hpp"
