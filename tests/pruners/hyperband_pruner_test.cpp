@@ -16,6 +16,7 @@
 
 namespace {
 
+using hpo_test::decaying_curve;
 using hpo_test::finished;
 using hpo_test::first_pruned_step;
 using hpo_test::IfKept;
@@ -239,18 +240,7 @@ TEST_CASE("hyperband runs with n_jobs > 1 and leaves consistent trials", "[prune
   hpo::Study study(hpo::Direction::Minimize, std::make_unique<hpo::RandomSampler>(3),
                    std::move(owned));
   constexpr std::int64_t last_step = 26;
-  study.optimize(
-      [](hpo::Trial& t) {
-        const double x = t.suggest_float("x", 0.0, 1.0);
-        double value = 0.0;
-        for (std::int64_t step = 0; step <= last_step; ++step) {
-          value = x + 1.0 / static_cast<double>(step + 1);
-          t.report(step, value);
-          if (t.should_prune()) throw hpo::TrialPruned();
-        }
-        return value;
-      },
-      hpo::OptimizeOptions{}.n_trials(60).n_jobs(4));
+  study.optimize(decaying_curve(last_step), hpo::OptimizeOptions{}.n_trials(60).n_jobs(4));
   const auto trials = study.trials();
   REQUIRE(trials.size() == 60);
   // Only trials that run to the end complete, so max_resource = 26 + 1: 4 brackets.

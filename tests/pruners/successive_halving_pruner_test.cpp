@@ -15,6 +15,7 @@
 
 namespace {
 
+using hpo_test::decaying_curve;
 using hpo_test::finished;
 using hpo_test::first_pruned_step;
 using hpo_test::IfKept;
@@ -227,18 +228,7 @@ TEST_CASE("successive halving runs with n_jobs > 1 and leaves consistent trials"
           "[pruners][successive_halving]") {
   hpo::Study study = study_with(sha(1, 3));
   constexpr std::int64_t last_step = 26;
-  study.optimize(
-      [](hpo::Trial& t) {
-        const double x = t.suggest_float("x", 0.0, 1.0);
-        double value = 0.0;
-        for (std::int64_t step = 0; step <= last_step; ++step) {
-          value = x + 1.0 / static_cast<double>(step + 1);
-          t.report(step, value);
-          if (t.should_prune()) throw hpo::TrialPruned();
-        }
-        return value;
-      },
-      hpo::OptimizeOptions{}.n_trials(60).n_jobs(4));
+  study.optimize(decaying_curve(last_step), hpo::OptimizeOptions{}.n_trials(60).n_jobs(4));
   const auto trials = study.trials();
   REQUIRE(trials.size() == 60);
   int n_pruned = 0;

@@ -82,4 +82,19 @@ inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+/// An objective whose trial reports the curve x + 1/(step + 1) for steps 0..last_step, asking
+/// should_prune() after every report (x = the suggested float "x" in [0, 1]).
+inline auto decaying_curve(std::int64_t last_step) {
+  return [last_step](hpo::Trial& t) {
+    const double x = t.suggest_float("x", 0.0, 1.0);
+    double value = 0.0;
+    for (std::int64_t step = 0; step <= last_step; ++step) {
+      value = x + 1.0 / static_cast<double>(step + 1);
+      t.report(step, value);
+      if (t.should_prune()) throw hpo::TrialPruned();
+    }
+    return value;
+  };
+}
+
 }  // namespace hpo_test
