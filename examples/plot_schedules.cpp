@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
-// Draws every learning-rate schedule over 100 steps into one SVG, docs/schedules.svg, with a
-// few lines of our own SVG code (no plotting library). Run it from the repository root, or pass
-// the output path: `hpo_example_plot_schedules docs/schedules.svg`.
+// Draws every learning-rate schedule over 100 steps into one SVG, docs/schedules.svg, with the
+// library's chart writer (hpo::plot, no plotting dependency). Run it from the repository root,
+// or pass the output path: `hpo_example_plot_schedules docs/schedules.svg`.
 
 #include <cmath>
 #include <cstddef>
@@ -12,9 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include <hpo/hpo.hpp>
+#include <hpo/plot/chart.hpp>
 #include <hpo/schedules.hpp>
 
 namespace {
@@ -127,98 +126,44 @@ std::vector<Panel> make_panels() {
   return p;
 }
 
-// A number for a tick label: at most two decimals, no trailing zeros.
-std::string tick_label(double v) {
-  std::string s = fmt::format("{:.2f}", v);
-  while (s.back() == '0') s.pop_back();
-  if (s.back() == '.') s.pop_back();
-  return s;
-}
-
-// One panel at (x0, y0) of size w x h, into `svg`.
-void draw_panel(std::string& svg, const Panel& panel, double x0, double y0, double w, double h) {
-  const double left = x0 + 44, right = x0 + w - 12, top = y0 + 44, bottom = y0 + h - 30;
-  const auto px = [&](double t) { return left + (right - left) * t / kSteps; };
-  const auto py = [&](double v) {
-    return bottom - (bottom - top) * (v - panel.y_low) / (panel.y_high - panel.y_low);
-  };
-
-  svg += fmt::format(
-      "<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"title\">{}</text>\n"
-      "<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"sub\">{}</text>\n",
-      left, y0 + 16, panel.title, left, y0 + 31, panel.subtitle);
-
-  // Grid lines and tick labels: five on each axis.
-  for (int i = 0; i <= 4; ++i) {
-    const double v = panel.y_low + (panel.y_high - panel.y_low) * i / 4.0;
-    svg += fmt::format(
-        "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" class=\"grid\"/>\n"
-        "<text x=\"{3:.1f}\" y=\"{4:.1f}\" class=\"ytick\">{5}</text>\n",
-        left, py(v), right, left - 5, py(v) + 4, tick_label(v));
-    const double t = kSteps * i / 4.0;
-    svg += fmt::format(
-        "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" class=\"grid\"/>\n"
-        "<text x=\"{0:.1f}\" y=\"{3:.1f}\" class=\"xtick\">{4}</text>\n",
-        px(t), top, bottom, bottom + 15, tick_label(t));
-  }
-  svg += fmt::format(
-      "<polyline points=\"{0:.1f},{1:.1f} {0:.1f},{2:.1f} {3:.1f},{2:.1f}\" class=\"axis\"/>\n",
-      left, top, bottom, right);
-
-  for (const Series& s : panel.series) {
-    std::string points;
-    for (std::size_t t = 0; t < s.values.size(); ++t) {
-      const double y = py(s.values[t]);
-      const double x = px(static_cast<double>(t));
-      points += fmt::format("{:.1f},{:.1f} ", x, y);
-      if (panel.staircase)
-        points += fmt::format("{:.1f},{:.1f} ", px(static_cast<double>(t + 1)), y);
-    }
-    svg += fmt::format(
-        "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"{}/>\n", points,
-        s.color, s.dashed ? 1.5 : 2.0, s.dashed ? " stroke-dasharray=\"4 3\"" : "");
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string path = argc > 1 ? argv[1] : "docs/schedules.svg";
-  const std::vector<Panel> panels = make_panels();
-
-  constexpr int kColumns = 4;
-  constexpr double kWidth = 300, kHeight = 210;
-  const int rows = static_cast<int>((panels.size() + kColumns - 1) / kColumns);
-  const double total_w = kColumns * kWidth + 20, total_h = rows * kHeight + 60;
-
-  std::string svg = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
-      "viewBox=\"0 0 {0} {1}\" font-family=\"Helvetica, Arial, sans-serif\">\n"
-      "<style>\n"
-      ".title {{ font-size: 14px; font-weight: bold; fill: #222; }}\n"
-      ".sub {{ font-size: 11px; fill: #555; }}\n"
-      ".xtick {{ font-size: 10px; fill: #444; text-anchor: middle; }}\n"
-      ".ytick {{ font-size: 10px; fill: #444; text-anchor: end; }}\n"
-      ".grid {{ stroke: #e4e4e4; stroke-width: 1; }}\n"
-      ".axis {{ fill: none; stroke: #444; stroke-width: 1; }}\n"
-      "</style>\n"
-      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      "<text x=\"20\" y=\"28\" font-size=\"17\" font-weight=\"bold\" fill=\"#222\">Learning-rate "
-      "schedules: lr (base_lr = 1) against step</text>\n",
-      total_w, total_h);
-  for (std::size_t i = 0; i < panels.size(); ++i) {
-    const double x = 10 + kWidth * static_cast<double>(i % kColumns);
-    const double y = 40 + kHeight * static_cast<double>(i / kColumns);
-    draw_panel(svg, panels[i], x, y, kWidth, kHeight);
+  hpo::plot::Chart chart;
+  chart.title = "Learning-rate schedules: lr (base_lr = 1) against step";
+  chart.columns = 4;
+  chart.panel_width = 300;
+  chart.panel_height = 220;
+  chart.legend = false;
+  for (const Panel& p : make_panels()) {
+    hpo::plot::Panel& q = chart.add_panel(p.title);
+    q.subtitle = p.subtitle;
+    q.x.min = 0;
+    q.x.max = kSteps;
+    q.y.min = p.y_low;
+    q.y.max = p.y_high;
+    for (const Series& s : p.series) {
+      std::vector<double> x, y = s.values;
+      for (std::size_t t = 0; t < s.values.size(); ++t) x.push_back(static_cast<double>(t));
+      if (p.staircase) {
+        x.push_back(kSteps);
+        y.push_back(y.back());
+      }
+      hpo::plot::Series& r = q.add_series("", x, y);
+      r.color = s.color;
+      r.step = p.staircase;
+      if (s.dashed) {
+        r.dash = "4 3";
+        r.width = 1.5;
+      }
+    }
   }
-  svg += "</svg>\n";
-
   std::ofstream out(path);
-  out << svg;
+  out << chart.to_svg();
   if (!out) {
-    std::cerr << "plot_schedules: cannot write " << path << "\n";
+    std::cerr << "cannot write " << path << "\n";
     return 1;
   }
   std::cout << "wrote " << path << "\n";
-  return 0;
 }
