@@ -28,8 +28,9 @@
 // trial, number of seeds) goes to stdout, and to --summary when given.
 //
 // Samplers: random = RandomSampler(seed); qmc = QmcSampler(seed) (scrambled Sobol'); grid =
-// GridSampler(grid, seed), see make_grid. tpe, cmaes, gp, genetic and hypergradient are not in
-// the library yet: naming one exits with status 2. `all` = every sampler that exists.
+// GridSampler(grid, seed), see make_grid; gp = GPSampler(seed) with its defaults. tpe, cmaes,
+// genetic and hypergradient are not in the library yet: naming one exits with status 2. `all` =
+// every sampler that exists.
 //
 // --jobs N runs each study with n_jobs = N and reproducible(true), so that the trials (and the
 // regrets) do not depend on thread timing; the runs themselves are done one after the other.
@@ -85,8 +86,8 @@ double wall_seconds(Clock::time_point t0, Clock::time_point t1) {
 // ------------------------------------------------------------------------------------------
 // Samplers.
 
-const std::vector<std::string> kAvailableSamplers{"random", "qmc", "grid"};
-const std::vector<std::string> kFutureSamplers{"tpe", "cmaes", "gp", "genetic", "hypergradient"};
+const std::vector<std::string> kAvailableSamplers{"random", "qmc", "grid", "gp"};
+const std::vector<std::string> kFutureSamplers{"tpe", "cmaes", "genetic", "hypergradient"};
 
 /// Whether v holds s.
 bool contains(const std::vector<std::string>& v, std::string_view s) {
@@ -165,6 +166,7 @@ std::unique_ptr<hpo::Sampler> make_sampler(const std::string& name, const TestFu
   if (name == "random") return std::make_unique<hpo::RandomSampler>(seed);
   if (name == "qmc") return std::make_unique<hpo::QmcSampler>(seed);
   if (name == "grid") return std::make_unique<hpo::GridSampler>(make_grid(f, trials), seed);
+  if (name == "gp") return std::make_unique<hpo::GPSampler>(seed);
   throw hpo::InvalidArgument("hpo_bench: unknown sampler " + name);
 }
 
@@ -360,7 +362,7 @@ const char* const kUsage =
     "                 [--seed-offset S] [--trials N] [--budgets B1,B2,...] [--jobs N]\n"
     "                 [--out FILE.csv] [--summary FILE.md] [--list] [--check]\n"
     "  --functions   comma list or 'all' (default all; --list shows them)\n"
-    "  --samplers    comma list or 'all' = random,qmc,grid (default all)\n"
+    "  --samplers    comma list or 'all' = random,qmc,grid,gp (default all)\n"
     "  --seeds N     seeds S..S+N-1 (default 10)       --seed-offset S  first seed (default 0)\n"
     "  --trials N    trials per study (default 100)\n"
     "  --budgets     budgets read off each study's best-so-far curve (default 25,50,100;\n"
@@ -455,12 +457,12 @@ Options parse(int argc, char** argv) {
     if (contains(kFutureSamplers, s)) {
       fmt::print(stderr,
                  "hpo_bench: sampler '{}' is not in the library yet (available: random, qmc, "
-                 "grid)\n",
+                 "grid, gp)\n",
                  s);
       std::exit(2);
     }
     if (!contains(kAvailableSamplers, s))
-      usage_error(fmt::format("unknown sampler '{}' (available: random, qmc, grid)", s));
+      usage_error(fmt::format("unknown sampler '{}' (available: random, qmc, grid, gp)", s));
   }
   if (o.functions.empty() || o.samplers.empty()) usage_error("nothing to run");
   // As the Optuna script: budgets <= trials, plus trials itself, sorted, without duplicates.

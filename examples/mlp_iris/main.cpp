@@ -71,6 +71,7 @@ std::unique_ptr<hpo::Sampler> make_sampler(const iris::Options& o) {
   if (o.sampler == "random") return std::make_unique<hpo::RandomSampler>(o.seed);
   if (o.sampler == "grid")
     return std::make_unique<hpo::GridSampler>(make_grid(o.max_epochs), o.seed);
+  if (o.sampler == "gp") return std::make_unique<hpo::GPSampler>(o.seed);
   return std::make_unique<hpo::QmcSampler>(o.seed);
 }
 

@@ -17,6 +17,7 @@
 #include "hpo/pruners/successive_halving_pruner.hpp"
 #include "hpo/pruners/threshold_pruner.hpp"
 #include "hpo/pruners/wilcoxon_pruner.hpp"
+#include "hpo/samplers/gp_sampler.hpp"
 #include "hpo/samplers/grid_sampler.hpp"
 #include "hpo/samplers/qmc_sampler.hpp"
 #include "hpo/samplers/random_sampler.hpp"

@@ -52,6 +52,17 @@ struct GridFactory {
   }
 };
 
+// The GP with a small acquisition search: this suite checks conformance, not efficiency, and
+// runs in Debug and sanitizer builds.
+struct GPFactory {
+  static std::unique_ptr<hpo::Sampler> make(std::uint64_t seed) {
+    hpo::GPSampler::Options o;
+    o.n_candidates = 128;
+    o.n_local_search = 2;
+    return std::make_unique<hpo::GPSampler>(seed, o);
+  }
+};
+
 // One trial of a mixed space with a conditional branch; checks every value it gets.
 double mixed_objective(hpo::Trial& t) {
   const double f = t.suggest_float("f", -2.0, 2.0);
@@ -108,7 +119,7 @@ std::vector<hpo::ParamMap> run(std::unique_ptr<hpo::Sampler> sampler, int n_tria
 
 TEMPLATE_TEST_CASE("a sampler gives valid values over a mixed conditional space",
                    "[samplers][conformance]", RandomFactory, GridFactory, SobolFactory,
-                   HaltonFactory) {
+                   HaltonFactory, GPFactory) {
   const std::vector<hpo::ParamMap> params = run(TestType::make(1), 120);
   REQUIRE(params.size() == 120);
   int big = 0;
@@ -122,7 +133,7 @@ TEMPLATE_TEST_CASE("a sampler gives valid values over a mixed conditional space"
 
 TEMPLATE_TEST_CASE("a sampler repeats itself for a seed and differs for another",
                    "[samplers][conformance]", RandomFactory, GridFactory, SobolFactory,
-                   HaltonFactory) {
+                   HaltonFactory, GPFactory) {
   const auto a = run(TestType::make(3), 40);
   const auto b = run(TestType::make(3), 40);
   const auto c = run(TestType::make(4), 40);
@@ -132,7 +143,7 @@ TEMPLATE_TEST_CASE("a sampler repeats itself for a seed and differs for another"
 
 TEMPLATE_TEST_CASE("a sampler works with n_jobs > 1 and repeats in reproducible mode",
                    "[samplers][conformance]", RandomFactory, GridFactory, SobolFactory,
-                   HaltonFactory) {
+                   HaltonFactory, GPFactory) {
   const auto free_run = run(TestType::make(5), 60, hpo::OptimizeOptions{}.n_jobs(3));
   CHECK(free_run.size() == 60);
   const auto a = run(TestType::make(5), 60, hpo::OptimizeOptions{}.n_jobs(3).reproducible(true));
