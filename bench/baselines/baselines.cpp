@@ -35,11 +35,11 @@
 //                   by NLopt) is a uniform point of the box from std::mt19937_64(seed), not the
 //                   centre, where ackley and rastrigin have their optimum.
 //
+// The rows, the CSV, the Markdown table and the clocks are hpo_bench's (hpo_bench/results.hpp).
+//
 // Exit status: 0 on success, 1 if a run failed, 2 on a usage error.
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -52,11 +52,10 @@
 #include <string_view>
 #include <vector>
 
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include "hpo_bench/functions.hpp"
+#include "hpo_bench/results.hpp"
 
 #ifdef HPO_HAVE_DLIB
 #include <dlib/global_optimization.h>
@@ -68,24 +67,15 @@
 
 namespace {
 
+using hpo_bench::Clock;
+using hpo_bench::cpu_seconds;
+using hpo_bench::Row;
+using hpo_bench::split;
 using hpo_bench::TestFunction;
+using hpo_bench::wall_seconds;
 
 // ------------------------------------------------------------------------------------------
-// Clocks and the evaluation record.
-
-using Clock = std::chrono::steady_clock;
-
-/// Seconds on a CPU-time clock (CLOCK_PROCESS_CPUTIME_ID or CLOCK_THREAD_CPUTIME_ID).
-double cpu_seconds(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-/// t1 - t0 in seconds.
-double wall_seconds(Clock::time_point t0, Clock::time_point t1) {
-  return std::chrono::duration<double>(t1 - t0).count();
-}
+// The evaluation record.
 
 /// Evaluates the test function for an optimizer and records every value with its timings.
 class EvalRecorder {
@@ -308,20 +298,6 @@ void run_optimizer(const std::string& optimizer, const TestFunction& f, std::uin
 // ------------------------------------------------------------------------------------------
 // Results.
 
-/// One CSV row.
-struct Row {
-  std::string function;
-  std::size_t dim = 0;
-  std::string optimizer;
-  std::uint64_t seed = 0;
-  int budget = 0;
-  double best_value = 0.0;
-  double regret = 0.0;
-  double overhead = 0.0;
-  double overhead_cpu = 0.0;
-  std::string library;
-};
-
 /// The rows of one run, one per budget. Budgets beyond the evaluations done keep the last best
 /// value and the overhead of the whole run.
 std::vector<Row> rows_of_run(const TestFunction& f, const std::string& optimizer,
@@ -339,85 +315,14 @@ std::vector<Row> rows_of_run(const TestFunction& f, const std::string& optimizer
   return rows;
 }
 
-/// Quantile q of v, linear interpolation between order statistics (numpy's default).
-double quantile(std::vector<double> v, double q) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
-
-/// 4 significant digits, exponent form for very large or small values (as hpo_bench).
-std::string fmt_value(double v) {
-  if (v == 0.0) return "0";
-  if (std::abs(v) >= 1000.0 || std::abs(v) < 1e-3) return fmt::format("{:.2e}", v);
-  return fmt::format("{:.4g}", v);
-}
-
-/// The Markdown table: one line per (function, optimizer), in the layout of hpo_bench's.
-std::string markdown(const std::vector<Row>& rows, const std::vector<std::string>& functions,
-                     const std::vector<std::string>& optimizers, const std::vector<int>& budgets) {
-  std::string out = "| function | dim | sampler |";
-  for (int b : budgets) out += fmt::format(" regret@{} median [p25, p75] |", b);
-  out += fmt::format(" overhead ms/trial @{} (wall) | (CPU) | seeds |\n", budgets.back());
-  out += "|---|---|---|";
-  for (std::size_t i = 0; i < budgets.size(); ++i) out += "---|";
-  out += "---|---|---|\n";
-  for (const std::string& fn : functions) {
-    for (const std::string& opt : optimizers) {
-      std::size_t dim = 0;
-      std::string cells;
-      std::vector<double> wall, cpu;
-      for (int b : budgets) {
-        std::vector<double> regrets;
-        for (const Row& r : rows) {
-          if (r.function != fn || r.optimizer != opt || r.budget != b) continue;
-          regrets.push_back(r.regret);
-          dim = r.dim;
-          if (b == budgets.back()) {
-            wall.push_back(r.overhead);
-            cpu.push_back(r.overhead_cpu);
-          }
-        }
-        if (regrets.empty()) continue;
-        cells +=
-            fmt::format(" {} [{}, {}] |", fmt_value(quantile(regrets, 0.5)),
-                        fmt_value(quantile(regrets, 0.25)), fmt_value(quantile(regrets, 0.75)));
-      }
-      if (wall.empty()) continue;
-      out += fmt::format("| {} | {} | {} |{} {:.4f} | {:.4f} | {} |\n", fn, dim, opt, cells,
-                         1e3 * quantile(wall, 0.5), 1e3 * quantile(cpu, 0.5), wall.size());
-    }
-  }
-  return out;
-}
-
-/// The CSV, header first, in the column order of bench_optuna.py and hpo_bench.
-void write_csv(std::FILE* out, const std::vector<Row>& rows) {
-  std::fputs(
-      "function,dim,sampler,seed,budget,best_value,regret,overhead_s_per_trial,"
-      "overhead_cpu_s_per_trial,library\n",
-      out);
-  for (const Row& r : rows)
-    fmt::print(out, "{},{},{},{},{},{},{},{},{},{}\n", r.function, r.dim, r.optimizer, r.seed,
-               r.budget, r.best_value, r.regret, r.overhead, r.overhead_cpu, r.library);
-}
-
 // ------------------------------------------------------------------------------------------
 // Command line.
 
 /// The command line.
-struct Options {
+struct Options : hpo_bench::RunOptions {
+  Options() : RunOptions("baselines.csv") {}
   std::vector<std::string> functions;
   std::vector<std::string> optimizers;
-  int seeds = 10;
-  std::uint64_t seed_offset = 0;
-  int trials = 100;
-  std::vector<int> budgets{25, 50, 100};
-  std::string out = "baselines.csv";
-  std::string summary;
 };
 
 const char* const kUsage =
@@ -439,27 +344,6 @@ const char* const kUsage =
 [[noreturn]] void usage_error(const std::string& message) {
   fmt::print(stderr, "hpo_baselines: {}\n{}", message, kUsage);
   std::exit(2);
-}
-
-/// The non-empty items of a comma-separated list.
-std::vector<std::string> split(std::string_view s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    const std::size_t comma = std::min(s.find(',', start), s.size());
-    if (comma > start) out.emplace_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
-/// v as an integer >= min, or a usage error.
-long long parse_int(std::string_view flag, const std::string& v, long long min) {
-  char* end = nullptr;
-  const long long x = std::strtoll(v.c_str(), &end, 10);
-  if (v.empty() || *end != '\0' || x < min || x > 100000000)
-    usage_error(fmt::format("{} needs an integer >= {}, got '{}'", flag, min, v));
-  return x;
 }
 
 /// The functions to run: the names given (or all), without those that are not all-float.
@@ -520,39 +404,22 @@ Options parse(int argc, char** argv) {
     }
     if (i + 1 >= argc) usage_error(fmt::format("{} needs a value", a));
     const std::string v = argv[++i];
-    if (a == "--functions") {
-      functions = v;
-    } else if (a == "--optimizers") {
-      optimizers = v;
-    } else if (a == "--seeds") {
-      o.seeds = static_cast<int>(parse_int(a, v, 1));
-    } else if (a == "--seed-offset") {
-      o.seed_offset = static_cast<std::uint64_t>(parse_int(a, v, 0));
-    } else if (a == "--trials") {
-      o.trials = static_cast<int>(parse_int(a, v, 1));
-    } else if (a == "--budgets") {
-      o.budgets.clear();
-      for (const std::string& b : split(v))
-        o.budgets.push_back(static_cast<int>(parse_int(a, b, 1)));
-    } else if (a == "--out") {
-      o.out = v;
-    } else if (a == "--summary") {
-      o.summary = v;
-    } else {
-      usage_error(fmt::format("unknown option '{}'", a));
+    try {
+      if (a == "--functions") {
+        functions = v;
+      } else if (a == "--optimizers") {
+        optimizers = v;
+      } else if (!o.read(a, v)) {
+        usage_error(fmt::format("unknown option '{}'", a));
+      }
+    } catch (const hpo_bench::UsageError& e) {
+      usage_error(e.what());
     }
   }
   o.functions = select_functions(functions);
   o.optimizers = select_optimizers(optimizers);
   if (o.functions.empty() || o.optimizers.empty()) usage_error("nothing to run");
-  // As hpo_bench: budgets <= trials, plus trials itself, sorted, without duplicates.
-  std::vector<int> budgets;
-  for (int b : o.budgets)
-    if (b <= o.trials) budgets.push_back(b);
-  budgets.push_back(o.trials);
-  std::sort(budgets.begin(), budgets.end());
-  budgets.erase(std::unique(budgets.begin(), budgets.end()), budgets.end());
-  o.budgets = budgets;
+  o.budgets = hpo_bench::budgets_for(o.budgets, o.trials);
   return o;
 }
 
@@ -560,12 +427,10 @@ Options parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
-  const bool tty = isatty(STDERR_FILENO) != 0;
-  const std::size_t total =
-      o.functions.size() * o.optimizers.size() * static_cast<std::size_t>(o.seeds);
+  hpo_bench::Progress progress(o.functions.size() * o.optimizers.size() *
+                               static_cast<std::size_t>(o.seeds));
   std::vector<Row> rows;
   std::vector<std::string> libraries;
-  std::size_t done = 0;
   const auto start = Clock::now();
   try {
     for (const std::string& opt : o.optimizers) {
@@ -578,60 +443,33 @@ int main(int argc, char** argv) {
       for (const std::string& opt : o.optimizers) {
         const std::string library = library_of(opt);
         for (int k = 0; k < o.seeds; ++k) {
-          const std::uint64_t seed = o.seed_offset + static_cast<std::uint64_t>(k);
+          const std::uint64_t seed = o.seed(k);
           EvalRecorder rec(f);
           rec.values.reserve(static_cast<std::size_t>(o.trials));
           run_optimizer(opt, f, seed, o.trials, rec);
           if (rec.count() == 0)
             throw std::runtime_error(fmt::format("{}/{}/seed {}: no evaluation", fn, opt, seed));
           if (rec.count() < static_cast<std::size_t>(o.trials)) {
-            if (tty) fmt::print(stderr, "\n");
+            progress.break_line();
             fmt::print(stderr, "hpo_baselines: {}/{}/seed {}: stopped after {} of {} evaluations\n",
                        fn, opt, seed, rec.count(), o.trials);
           }
           const std::vector<Row> run_rows = rows_of_run(f, opt, seed, o.budgets, rec, library);
           rows.insert(rows.end(), run_rows.begin(), run_rows.end());
-          ++done;
-          if (tty)
-            fmt::print(stderr, "\r# {}/{} runs ({}/{}/seed {})      ", done, total, fn, opt, seed);
+          progress.step(fn, opt, seed);
         }
       }
     }
   } catch (const std::exception& e) {
-    if (tty) fmt::print(stderr, "\n");
+    progress.break_line();
     fmt::print(stderr, "hpo_baselines: {}\n", e.what());
     return 1;
   }
-  if (tty) fmt::print(stderr, "\n");
+  progress.break_line();
   const double elapsed = wall_seconds(start, Clock::now());
 
-  std::FILE* csv = std::fopen(o.out.c_str(), "w");
-  if (!csv) {
-    fmt::print(stderr, "hpo_baselines: cannot write {}\n", o.out);
-    return 1;
-  }
-  write_csv(csv, rows);
-  std::fclose(csv);
-
-  std::string budgets, library_list;
-  for (int b : o.budgets) budgets += (budgets.empty() ? "" : ",") + std::to_string(b);
-  for (const std::string& l : libraries) library_list += (library_list.empty() ? "" : ", ") + l;
-  std::string text = fmt::format(
-      "{} | seeds {}..{} | trials {} | budgets {} | total wall {:.1f} s\n\n"
-      "Median over seeds of the simple regret (best value - f*) with the interquartile range "
-      "[p25, p75], and median overhead per evaluation (time outside the test function, ms).\n\n",
-      library_list, o.seed_offset, o.seed_offset + static_cast<std::uint64_t>(o.seeds) - 1,
-      o.trials, budgets, elapsed);
-  text += markdown(rows, o.functions, o.optimizers, o.budgets);
-  std::fputs(text.c_str(), stdout);
-  if (!o.summary.empty()) {
-    std::FILE* md = std::fopen(o.summary.c_str(), "w");
-    if (!md) {
-      fmt::print(stderr, "hpo_baselines: cannot write {}\n", o.summary);
-      return 1;
-    }
-    std::fputs(text.c_str(), md);
-    std::fclose(md);
-  }
-  return 0;
+  const std::string text =
+      o.summary_intro(fmt::format("{}", fmt::join(libraries, ", ")), "", "evaluation", elapsed) +
+      hpo_bench::summary_table(rows, o.functions, o.optimizers, o.budgets);
+  return hpo_bench::write_results("hpo_baselines", o.out, rows, text, o.summary);
 }

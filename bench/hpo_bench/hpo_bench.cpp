@@ -28,9 +28,13 @@
 // trial, number of seeds) goes to stdout, and to --summary when given.
 //
 // Samplers: random = RandomSampler(seed); qmc = QmcSampler(seed) (scrambled Sobol'); grid =
-// GridSampler(grid, seed), see make_grid; gp = GPSampler(seed) with its defaults. tpe, cmaes,
-// genetic and hypergradient are not in the library yet: naming one exits with status 2. `all` =
-// every sampler that exists.
+// GridSampler(grid, seed), see make_grid; gp, tpe, cmaes and genetic = GPSampler, TPESampler,
+// CmaEsSampler and GeneticSampler (seed) with their defaults. hypergradient is not in the
+// library yet: naming it exits with status 2. `all` = every sampler that exists. They are all
+// listed in kSamplers, the one place to add a sampler.
+//
+// CSV, Markdown table, clocks and command-line helpers are shared with hpo_baselines and
+// hpo_plot_bench: results.hpp.
 //
 // --jobs N runs each study with n_jobs = N and reproducible(true), so that the trials (and the
 // regrets) do not depend on thread timing; the runs themselves are done one after the other.
@@ -40,7 +44,6 @@
 // Exit status: 0 on success, 1 if a run failed, 2 on a usage error.
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -52,47 +55,26 @@
 #include <string_view>
 #include <vector>
 
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include <hpo/hpo.hpp>
 
 #include "functions.hpp"
+#include "results.hpp"
 
 namespace {
 
+using hpo_bench::Clock;
+using hpo_bench::cpu_seconds;
 using hpo_bench::Param;
 using hpo_bench::ParamKind;
+using hpo_bench::Row;
+using hpo_bench::split;
 using hpo_bench::TestFunction;
-
-// ------------------------------------------------------------------------------------------
-// Clocks.
-
-using Clock = std::chrono::steady_clock;
-
-/// Seconds on a CPU-time clock (CLOCK_PROCESS_CPUTIME_ID or CLOCK_THREAD_CPUTIME_ID).
-double cpu_seconds(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-/// t1 - t0 in seconds.
-double wall_seconds(Clock::time_point t0, Clock::time_point t1) {
-  return std::chrono::duration<double>(t1 - t0).count();
-}
+using hpo_bench::wall_seconds;
 
 // ------------------------------------------------------------------------------------------
 // Samplers.
-
-const std::vector<std::string> kAvailableSamplers{"random", "qmc", "grid", "gp"};
-const std::vector<std::string> kFutureSamplers{"tpe", "cmaes", "genetic", "hypergradient"};
-
-/// Whether v holds s.
-bool contains(const std::vector<std::string>& v, std::string_view s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
-}
 
 /// Number of distinct values of p (INT64_MAX for a float).
 std::int64_t cardinality(const Param& p) {
@@ -160,14 +142,61 @@ hpo::GridSampler::Grid make_grid(const TestFunction& f, int trials) {
   return grid;
 }
 
+/// A sampler for one run on a function, with a seed and the run's number of trials.
+using SamplerFactory = std::unique_ptr<hpo::Sampler> (*)(const TestFunction& f, std::uint64_t seed,
+                                                         int trials);
+
+/// S(seed), for the samplers that need nothing else.
+template <class S>
+std::unique_ptr<hpo::Sampler> seeded(const TestFunction& /*f*/, std::uint64_t seed,
+                                     int /*trials*/) {
+  return std::make_unique<S>(seed);
+}
+
+/// GridSampler(make_grid(f, trials), seed).
+std::unique_ptr<hpo::Sampler> grid_sampler(const TestFunction& f, std::uint64_t seed, int trials) {
+  return std::make_unique<hpo::GridSampler>(make_grid(f, trials), seed);
+}
+
+/// One sampler of the benchmark: its name and its factory (null: not in the library yet).
+struct SamplerEntry {
+  std::string_view name;
+  SamplerFactory make;
+};
+
+/// Every sampler the benchmark knows, in `all` order: adding one to the library is one line.
+constexpr SamplerEntry kSamplers[] = {
+    {"random", seeded<hpo::RandomSampler>},
+    {"qmc", seeded<hpo::QmcSampler>},
+    {"grid", grid_sampler},
+    {"gp", seeded<hpo::GPSampler>},
+    {"tpe", seeded<hpo::TPESampler>},
+    {"cmaes", seeded<hpo::CmaEsSampler>},
+    {"genetic", seeded<hpo::GeneticSampler>},
+    {"hypergradient", nullptr},
+};
+
+/// The entry called `name`, or null.
+const SamplerEntry* find_sampler(std::string_view name) {
+  for (const SamplerEntry& e : kSamplers)
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+/// The samplers that exist, in table order: what `all` means.
+std::vector<std::string> available_samplers() {
+  std::vector<std::string> out;
+  for (const SamplerEntry& e : kSamplers)
+    if (e.make) out.emplace_back(e.name);
+  return out;
+}
+
 /// The sampler called `name` for one run on f.
 std::unique_ptr<hpo::Sampler> make_sampler(const std::string& name, const TestFunction& f,
                                            std::uint64_t seed, int trials) {
-  if (name == "random") return std::make_unique<hpo::RandomSampler>(seed);
-  if (name == "qmc") return std::make_unique<hpo::QmcSampler>(seed);
-  if (name == "grid") return std::make_unique<hpo::GridSampler>(make_grid(f, trials), seed);
-  if (name == "gp") return std::make_unique<hpo::GPSampler>(seed);
-  throw hpo::InvalidArgument("hpo_bench: unknown sampler " + name);
+  const SamplerEntry* e = find_sampler(name);
+  if (!e || !e->make) throw hpo::InvalidArgument("hpo_bench: unknown sampler " + name);
+  return e->make(f, seed, trials);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -258,146 +287,42 @@ RunResult run_one(const TestFunction& f, const std::string& sampler, std::uint64
 }
 
 // ------------------------------------------------------------------------------------------
-// Results.
-
-/// One CSV row.
-struct Row {
-  std::string function;
-  std::size_t dim = 0;
-  std::string sampler;
-  std::uint64_t seed = 0;
-  int budget = 0;
-  double best_value = 0.0;
-  double regret = 0.0;
-  double overhead = 0.0;
-  double overhead_cpu = 0.0;
-};
-
-/// Quantile q of v with linear interpolation between order statistics (numpy's default).
-double quantile(std::vector<double> v, double q) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
-
-/// As bench_optuna.py's _fmt: 4 significant digits, exponent form for very large or small.
-std::string fmt_value(double v) {
-  if (v == 0.0) return "0";
-  if (std::abs(v) >= 1000.0 || std::abs(v) < 1e-3) return fmt::format("{:.2e}", v);
-  return fmt::format("{:.4g}", v);
-}
-
-/// The Markdown table: one line per (function, sampler).
-std::string markdown(const std::vector<Row>& rows, const std::vector<std::string>& functions,
-                     const std::vector<std::string>& samplers, const std::vector<int>& budgets) {
-  std::string out;
-  out += "| function | dim | sampler |";
-  for (int b : budgets) out += fmt::format(" regret@{} median [p25, p75] |", b);
-  out += fmt::format(" overhead ms/trial @{} (wall) | (CPU) | seeds |\n", budgets.back());
-  out += "|---|---|---|";
-  for (std::size_t i = 0; i < budgets.size(); ++i) out += "---|";
-  out += "---|---|---|\n";
-  for (const std::string& fn : functions) {
-    for (const std::string& s : samplers) {
-      std::size_t dim = 0;
-      std::string line;
-      std::vector<double> wall, cpu;
-      for (int b : budgets) {
-        std::vector<double> reg;
-        for (const Row& r : rows) {
-          if (r.function != fn || r.sampler != s || r.budget != b) continue;
-          reg.push_back(r.regret);
-          dim = r.dim;
-          if (b == budgets.back()) {
-            wall.push_back(r.overhead);
-            cpu.push_back(r.overhead_cpu);
-          }
-        }
-        if (reg.empty()) continue;
-        line += fmt::format(" {} [{}, {}] |", fmt_value(quantile(reg, 0.5)),
-                            fmt_value(quantile(reg, 0.25)), fmt_value(quantile(reg, 0.75)));
-      }
-      if (wall.empty()) continue;
-      out += fmt::format("| {} | {} | {} |{} {:.4f} | {:.4f} | {} |\n", fn, dim, s, line,
-                         1e3 * quantile(wall, 0.5), 1e3 * quantile(cpu, 0.5), wall.size());
-    }
-  }
-  return out;
-}
-
-/// The CSV, header first, in the column order of bench_optuna.py.
-void write_csv(std::FILE* out, const std::vector<Row>& rows, const std::string& library) {
-  std::fputs(
-      "function,dim,sampler,seed,budget,best_value,regret,overhead_s_per_trial,"
-      "overhead_cpu_s_per_trial,library\n",
-      out);
-  for (const Row& r : rows)
-    fmt::print(out, "{},{},{},{},{},{},{},{},{},{}\n", r.function, r.dim, r.sampler, r.seed,
-               r.budget, r.best_value, r.regret, r.overhead, r.overhead_cpu, library);
-}
-
-// ------------------------------------------------------------------------------------------
 // Command line.
 
 /// The command line.
-struct Options {
+struct Options : hpo_bench::RunOptions {
+  Options() : RunOptions("results.csv") {}
   std::vector<std::string> functions;
   std::vector<std::string> samplers;
-  int seeds = 10;
-  std::uint64_t seed_offset = 0;
-  int trials = 100;
-  std::vector<int> budgets{25, 50, 100};
   int jobs = 1;
-  std::string out = "results.csv";
-  std::string summary;
   bool list = false;
   bool check = false;
 };
 
-const char* const kUsage =
-    "usage: hpo_bench [--functions LIST|all] [--samplers LIST|all] [--seeds N]\n"
-    "                 [--seed-offset S] [--trials N] [--budgets B1,B2,...] [--jobs N]\n"
-    "                 [--out FILE.csv] [--summary FILE.md] [--list] [--check]\n"
-    "  --functions   comma list or 'all' (default all; --list shows them)\n"
-    "  --samplers    comma list or 'all' = random,qmc,grid,gp (default all)\n"
-    "  --seeds N     seeds S..S+N-1 (default 10)       --seed-offset S  first seed (default 0)\n"
-    "  --trials N    trials per study (default 100)\n"
-    "  --budgets     budgets read off each study's best-so-far curve (default 25,50,100;\n"
-    "                those > --trials are dropped, --trials is always added)\n"
-    "  --jobs N      n_jobs of each study, with reproducible(true) (default 1)\n"
-    "  --out FILE    CSV output (default results.csv)\n"
-    "  --summary F   also write the Markdown table to F\n"
-    "  --list        list the functions and exit\n"
-    "  --check       evaluate every function at its known minimisers and exit\n";
+/// The usage text.
+std::string usage_text() {
+  return fmt::format(
+      "usage: hpo_bench [--functions LIST|all] [--samplers LIST|all] [--seeds N]\n"
+      "                 [--seed-offset S] [--trials N] [--budgets B1,B2,...] [--jobs N]\n"
+      "                 [--out FILE.csv] [--summary FILE.md] [--list] [--check]\n"
+      "  --functions   comma list or 'all' (default all; --list shows them)\n"
+      "  --samplers    comma list or 'all' = {} (default all)\n"
+      "  --seeds N     seeds S..S+N-1 (default 10)       --seed-offset S  first seed (default 0)\n"
+      "  --trials N    trials per study (default 100)\n"
+      "  --budgets     budgets read off each study's best-so-far curve (default 25,50,100;\n"
+      "                those > --trials are dropped, --trials is always added)\n"
+      "  --jobs N      n_jobs of each study, with reproducible(true) (default 1)\n"
+      "  --out FILE    CSV output (default results.csv)\n"
+      "  --summary F   also write the Markdown table to F\n"
+      "  --list        list the functions and exit\n"
+      "  --check       evaluate every function at its known minimisers and exit\n",
+      fmt::join(available_samplers(), ","));
+}
 
 /// Prints `message` and the usage to stderr and exits with status 2.
 [[noreturn]] void usage_error(const std::string& message) {
-  fmt::print(stderr, "hpo_bench: {}\n{}", message, kUsage);
+  fmt::print(stderr, "hpo_bench: {}\n{}", message, usage_text());
   std::exit(2);
-}
-
-/// The non-empty items of a comma-separated list.
-std::vector<std::string> split(std::string_view s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    const std::size_t comma = std::min(s.find(',', start), s.size());
-    if (comma > start) out.emplace_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
-/// v as an integer >= min, or a usage error.
-long long parse_int(std::string_view flag, const std::string& v, long long min) {
-  char* end = nullptr;
-  const long long x = std::strtoll(v.c_str(), &end, 10);
-  if (v.empty() || *end != '\0' || x < min || x > 100000000)
-    usage_error(fmt::format("{} needs an integer >= {}, got '{}'", flag, min, v));
-  return x;
 }
 
 /// Parses and checks the command line; exits with status 2 on an error.
@@ -407,7 +332,7 @@ Options parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (a == "-h" || a == "--help") {
-      std::fputs(kUsage, stdout);
+      std::fputs(usage_text().c_str(), stdout);
       std::exit(0);
     }
     if (a == "--list") {
@@ -420,28 +345,18 @@ Options parse(int argc, char** argv) {
     }
     if (i + 1 >= argc) usage_error(fmt::format("{} needs a value", a));
     const std::string v = argv[++i];
-    if (a == "--functions") {
-      functions = v;
-    } else if (a == "--samplers") {
-      samplers = v;
-    } else if (a == "--seeds") {
-      o.seeds = static_cast<int>(parse_int(a, v, 1));
-    } else if (a == "--seed-offset") {
-      o.seed_offset = static_cast<std::uint64_t>(parse_int(a, v, 0));
-    } else if (a == "--trials") {
-      o.trials = static_cast<int>(parse_int(a, v, 1));
-    } else if (a == "--budgets") {
-      o.budgets.clear();
-      for (const std::string& b : split(v))
-        o.budgets.push_back(static_cast<int>(parse_int(a, b, 1)));
-    } else if (a == "--jobs") {
-      o.jobs = static_cast<int>(parse_int(a, v, 1));
-    } else if (a == "--out") {
-      o.out = v;
-    } else if (a == "--summary") {
-      o.summary = v;
-    } else {
-      usage_error(fmt::format("unknown option '{}'", a));
+    try {
+      if (a == "--functions") {
+        functions = v;
+      } else if (a == "--samplers") {
+        samplers = v;
+      } else if (a == "--jobs") {
+        o.jobs = hpo_bench::int_option(a, v, 1);
+      } else if (!o.read(a, v)) {
+        usage_error(fmt::format("unknown option '{}'", a));
+      }
+    } catch (const hpo_bench::UsageError& e) {
+      usage_error(e.what());
     }
   }
   if (functions == "all") {
@@ -452,27 +367,19 @@ Options parse(int argc, char** argv) {
       if (!hpo_bench::find_function(f))
         usage_error(fmt::format("unknown function '{}' (--list shows them)", f));
   }
-  o.samplers = samplers == "all" ? kAvailableSamplers : split(samplers);
+  o.samplers = samplers == "all" ? available_samplers() : split(samplers);
+  const std::string available = fmt::format("{}", fmt::join(available_samplers(), ", "));
   for (const std::string& s : o.samplers) {
-    if (contains(kFutureSamplers, s)) {
-      fmt::print(stderr,
-                 "hpo_bench: sampler '{}' is not in the library yet (available: random, qmc, "
-                 "grid, gp)\n",
-                 s);
+    const SamplerEntry* e = find_sampler(s);
+    if (!e) usage_error(fmt::format("unknown sampler '{}' (available: {})", s, available));
+    if (!e->make) {
+      fmt::print(stderr, "hpo_bench: sampler '{}' is not in the library yet (available: {})\n", s,
+                 available);
       std::exit(2);
     }
-    if (!contains(kAvailableSamplers, s))
-      usage_error(fmt::format("unknown sampler '{}' (available: random, qmc, grid, gp)", s));
   }
   if (o.functions.empty() || o.samplers.empty()) usage_error("nothing to run");
-  // As the Optuna script: budgets <= trials, plus trials itself, sorted, without duplicates.
-  std::vector<int> budgets;
-  for (int b : o.budgets)
-    if (b <= o.trials) budgets.push_back(b);
-  budgets.push_back(o.trials);
-  std::sort(budgets.begin(), budgets.end());
-  budgets.erase(std::unique(budgets.begin(), budgets.end()), budgets.end());
-  o.budgets = budgets;
+  o.budgets = hpo_bench::budgets_for(o.budgets, o.trials);
   return o;
 }
 
@@ -527,64 +434,36 @@ int main(int argc, char** argv) {
   if (o.check) return check_functions();
 
   const std::string library = std::string("hpo-") + hpo::version_string;
-  const bool tty = isatty(STDERR_FILENO) != 0;
-  const std::size_t total =
-      o.functions.size() * o.samplers.size() * static_cast<std::size_t>(o.seeds);
+  hpo_bench::Progress progress(o.functions.size() * o.samplers.size() *
+                               static_cast<std::size_t>(o.seeds));
   std::vector<Row> rows;
-  std::size_t done = 0;
   const auto start = Clock::now();
   try {
     for (const std::string& fn : o.functions) {
       const TestFunction& f = *hpo_bench::find_function(fn);
       for (const std::string& s : o.samplers) {
         for (int k = 0; k < o.seeds; ++k) {
-          const std::uint64_t seed = o.seed_offset + static_cast<std::uint64_t>(k);
+          const std::uint64_t seed = o.seed(k);
           const RunResult r = run_one(f, s, seed, o.trials, o.jobs);
           for (int b : o.budgets) {
             const auto i = static_cast<std::size_t>(b - 1);
             rows.push_back(Row{f.name, f.dim(), s, seed, b, r.best[i], r.best[i] - f.f_star,
-                               r.cum_wall[i] / b, r.cum_cpu[i] / b});
+                               r.cum_wall[i] / b, r.cum_cpu[i] / b, library});
           }
-          ++done;
-          if (tty)
-            fmt::print(stderr, "\r# {}/{} runs ({}/{}/seed {})      ", done, total, fn, s, seed);
+          progress.step(fn, s, seed);
         }
       }
     }
   } catch (const std::exception& e) {
-    if (tty) fmt::print(stderr, "\n");
+    progress.break_line();
     fmt::print(stderr, "hpo_bench: {}\n", e.what());
     return 1;
   }
-  if (tty) fmt::print(stderr, "\n");
+  progress.break_line();
   const double elapsed = wall_seconds(start, Clock::now());
 
-  std::FILE* csv = std::fopen(o.out.c_str(), "w");
-  if (!csv) {
-    fmt::print(stderr, "hpo_bench: cannot write {}\n", o.out);
-    return 1;
-  }
-  write_csv(csv, rows, library);
-  std::fclose(csv);
-
-  std::string budgets;
-  for (int b : o.budgets) budgets += (budgets.empty() ? "" : ",") + std::to_string(b);
-  std::string text = fmt::format(
-      "{} | seeds {}..{} | trials {} | budgets {} | jobs {} | total wall {:.1f} s\n\n"
-      "Median over seeds of the simple regret (best value - f*) with the interquartile range "
-      "[p25, p75], and median overhead per trial (time outside the test function, ms).\n\n",
-      library, o.seed_offset, o.seed_offset + static_cast<std::uint64_t>(o.seeds) - 1, o.trials,
-      budgets, o.jobs, elapsed);
-  text += markdown(rows, o.functions, o.samplers, o.budgets);
-  std::fputs(text.c_str(), stdout);
-  if (!o.summary.empty()) {
-    std::FILE* md = std::fopen(o.summary.c_str(), "w");
-    if (!md) {
-      fmt::print(stderr, "hpo_bench: cannot write {}\n", o.summary);
-      return 1;
-    }
-    std::fputs(text.c_str(), md);
-    std::fclose(md);
-  }
-  return 0;
+  const std::string text =
+      o.summary_intro(library, fmt::format(" | jobs {}", o.jobs), "trial", elapsed) +
+      hpo_bench::summary_table(rows, o.functions, o.samplers, o.budgets);
+  return hpo_bench::write_results("hpo_bench", o.out, rows, text, o.summary);
 }

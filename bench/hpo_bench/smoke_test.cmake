@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 #
 # ctest's hpo.bench.smoke: runs hpo_bench with a tiny budget and checks its exit status, the CSV
-# header and row count, the Markdown table, and that a sampler not in the library exits with 2.
-#   cmake -DHPO_BENCH=<path to hpo_bench> -DWORK_DIR=<scratch dir> -P smoke_test.cmake
+# header and row count, the Markdown table, and that a sampler not in the library exits with 2;
+# with HPO_PLOT_BENCH, also that hpo_plot_bench reads the CSV back into a plot and a table.
+#   cmake -DHPO_BENCH=<path to hpo_bench> [-DHPO_PLOT_BENCH=<path to hpo_plot_bench>]
+#         -DWORK_DIR=<scratch dir> -P smoke_test.cmake
 
 if(NOT HPO_BENCH OR NOT WORK_DIR)
   message(FATAL_ERROR "smoke_test.cmake: set HPO_BENCH and WORK_DIR")
@@ -45,10 +47,27 @@ foreach(_needle "| branin | 2 | random |" "| mixed | 4 | grid |" "regret@10")
 endforeach()
 
 execute_process(
-  COMMAND "${HPO_BENCH}" --functions branin --samplers tpe --seeds 1 --trials 10
+  COMMAND "${HPO_BENCH}" --functions branin --samplers hypergradient --seeds 1 --trials 10
           --out "${WORK_DIR}/never.csv"
   RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err)
 if(NOT _rc EQUAL 2 OR NOT _err MATCHES "not in the library yet")
-  message(FATAL_ERROR "--samplers tpe: expected exit 2 and 'not in the library yet', got ${_rc}: ${_err}")
+  message(FATAL_ERROR "--samplers hypergradient: expected exit 2 and 'not in the library yet', got ${_rc}: ${_err}")
+endif()
+if(HPO_PLOT_BENCH)
+  set(_md "${WORK_DIR}/smoke.md")
+  file(REMOVE "${_md}")
+  execute_process(
+    COMMAND "${HPO_PLOT_BENCH}" "${_csv}" --out "${WORK_DIR}/smoke.svg" --table "${_md}"
+    RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err)
+  if(NOT _rc EQUAL 0 OR NOT EXISTS "${_md}" OR NOT EXISTS "${WORK_DIR}/smoke.svg")
+    message(FATAL_ERROR "hpo_plot_bench --table exited with ${_rc}\n${_out}\n${_err}")
+  endif()
+  file(READ "${_md}" _table)
+  foreach(_needle "| branin | 2 | random |" "| mixed | 4 | grid |" "regret@10" "| 1 |\n")
+    string(FIND "${_table}" "${_needle}" _at)
+    if(_at EQUAL -1)
+      message(FATAL_ERROR "hpo_plot_bench --table lacks '${_needle}':\n${_table}")
+    endif()
+  endforeach()
 endif()
 message(STATUS "hpo_bench smoke test passed")

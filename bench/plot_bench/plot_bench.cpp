@@ -7,10 +7,14 @@
 //   function,dim,sampler,seed,budget,best_value,regret,overhead_s_per_trial,
 //   overhead_cpu_s_per_trial,library
 //
-// Several CSVs (hpo's and Optuna's) are read as one table. Examples:
+// Several CSVs (hpo's, hpo_baselines' and Optuna's) are read as one table. With --table
+// FILE.md it also writes the Markdown summary table of all rows (median regret per budget with
+// [p25, p75], median overhead per trial, seeds; one line per (function, library, sampler) when the
+// rows come from several libraries), the table of hpo_bench/results.hpp. Examples:
 //
 //   hpo_plot_bench optuna-3.1.0.csv hpo.csv --out docs/convergence.svg
 //   hpo_plot_bench a.csv --functions branin,hartmann6 --title "Low dimensions" --out /tmp
+//   hpo_plot_bench all.csv --out results/convergence.svg --table results/summary.md
 
 #include <algorithm>
 #include <cmath>
@@ -21,7 +25,6 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -31,7 +34,13 @@
 
 #include <hpo/plot/chart.hpp>
 
+#include "hpo_bench/results.hpp"
+
 namespace {
+
+using hpo_bench::quantile;
+using hpo_bench::Row;
+using hpo_bench::split;
 
 constexpr double kFloor = 1e-12;  // regrets below this (or <= 0) are drawn at it
 
@@ -41,85 +50,16 @@ struct Options {
   std::vector<std::string> functions;  // empty: all, in order of first appearance
   std::string title = "Convergence on the synthetic suite";
   int columns = 2;
+  std::string table;  // --table: also write the Markdown summary there
 };
-
-struct Row {
-  std::string function, library, sampler;
-  double budget = 0, regret = 0;
-};
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string field;
-  std::istringstream in(s);
-  while (std::getline(in, field, sep)) out.push_back(field);
-  if (!s.empty() && s.back() == sep) out.emplace_back();
-  return out;
-}
 
 void usage(std::ostream& os) {
   os << "usage: hpo_plot_bench CSV... [--out DIR|FILE.svg] [--functions a,b,...] [--title T]\n"
-        "                      [--columns N]\n"
+        "                      [--columns N] [--table FILE.md]\n"
         "Median regret (log scale) and 25-75 % band over seeds against evaluations, one panel\n"
-        "per function, one line per (library, sampler). --out DIR writes DIR/convergence.svg.\n";
-}
-
-// Appends the rows of one CSV (columns found by header name) to `rows`.
-bool read_csv(const std::string& path, std::vector<Row>& rows) {
-  std::ifstream in(path);
-  if (!in) {
-    std::cerr << "hpo_plot_bench: cannot read " << path << "\n";
-    return false;
-  }
-  std::string line;
-  if (!std::getline(in, line)) return true;
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  const std::vector<std::string> header = split(line, ',');
-  const auto column = [&](const char* name) {
-    const auto it = std::find(header.begin(), header.end(), name);
-    return it == header.end() ? std::size_t(-1) : static_cast<std::size_t>(it - header.begin());
-  };
-  const std::size_t f = column("function"), s = column("sampler"), b = column("budget"),
-                    r = column("regret"), l = column("library");
-  if (f == std::size_t(-1) || s == std::size_t(-1) || b == std::size_t(-1) ||
-      r == std::size_t(-1)) {
-    std::cerr << "hpo_plot_bench: " << path
-              << ": needs columns function, sampler, budget, regret\n";
-    return false;
-  }
-  int line_no = 1;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    const std::vector<std::string> v = split(line, ',');
-    if (v.size() < header.size()) {
-      std::cerr << fmt::format("hpo_plot_bench: {}:{}: {} fields, expected {}\n", path, line_no,
-                               v.size(), header.size());
-      return false;
-    }
-    Row row;
-    row.function = v[f];
-    row.sampler = v[s];
-    row.library = l == std::size_t(-1) ? "?" : v[l];
-    try {
-      row.budget = std::stod(v[b]);
-      row.regret = v[r].empty() ? std::nan("") : std::stod(v[r]);
-    } catch (const std::exception&) {
-      std::cerr << fmt::format("hpo_plot_bench: {}:{}: not a number\n", path, line_no);
-      return false;
-    }
-    rows.push_back(std::move(row));
-  }
-  return true;
-}
-
-// The q-quantile of sorted values, interpolated linearly (numpy's default).
-double quantile(const std::vector<double>& sorted, double q) {
-  const double pos = q * static_cast<double>(sorted.size() - 1);
-  const auto i = static_cast<std::size_t>(std::floor(pos));
-  if (i + 1 >= sorted.size()) return sorted.back();
-  return sorted[i] + (pos - static_cast<double>(i)) * (sorted[i + 1] - sorted[i]);
+        "per function, one line per (library, sampler). --out DIR writes DIR/convergence.svg.\n"
+        "--table FILE.md also writes the Markdown summary table of all rows (median regret per\n"
+        "budget [p25, p75], median overhead ms/trial, seeds; per (library, sampler)).\n";
 }
 
 template <class T>
@@ -162,7 +102,8 @@ hpo::plot::Chart make_chart(const std::vector<Row>& rows, const Options& opt) {
     index_of(samplers, r.sampler);
     index_of(libraries, r.library);
     if (r.regret < kFloor) ++clamped;
-    data[r.function][{r.library, r.sampler}][r.budget].push_back(std::max(r.regret, kFloor));
+    data[r.function][{r.library, r.sampler}][static_cast<double>(r.budget)].push_back(
+        std::max(r.regret, kFloor));
   }
   if (!opt.functions.empty()) functions = opt.functions;
 
@@ -186,12 +127,10 @@ hpo::plot::Chart make_chart(const std::vector<Row>& rows, const Options& opt) {
     for (const auto& [key, by_budget] : it->second) {
       std::vector<double> x, median, lo, hi;
       for (const auto& [budget, values] : by_budget) {
-        std::vector<double> v = values;
-        std::sort(v.begin(), v.end());
         x.push_back(budget);
-        median.push_back(quantile(v, 0.5));
-        lo.push_back(quantile(v, 0.25));
-        hi.push_back(quantile(v, 0.75));
+        median.push_back(quantile(values, 0.5));
+        lo.push_back(quantile(values, 0.25));
+        hi.push_back(quantile(values, 0.75));
       }
       x_lo = x_lo == 0 ? x.front() : std::min(x_lo, x.front());
       x_hi = std::max(x_hi, x.back());
@@ -231,9 +170,11 @@ int main(int argc, char** argv) {
     } else if (a == "--out") {
       opt.out = value();
     } else if (a == "--functions") {
-      opt.functions = split(value(), ',');
+      opt.functions = split(value());
     } else if (a == "--title") {
       opt.title = value();
+    } else if (a == "--table") {
+      opt.table = value();
     } else if (a == "--columns") {
       opt.columns = std::max(1, std::atoi(value().c_str()));
     } else if (!a.empty() && a[0] == '-') {
@@ -250,7 +191,12 @@ int main(int argc, char** argv) {
   }
   std::vector<Row> rows;
   for (const std::string& path : opt.inputs) {
-    if (!read_csv(path, rows)) return 1;
+    try {
+      hpo_bench::read_csv(path, rows);
+    } catch (const std::exception& e) {
+      std::cerr << "hpo_plot_bench: " << e.what() << "\n";
+      return 1;
+    }
   }
   const std::string svg = make_chart(rows, opt).to_svg();
   // A path ending in .svg is the file; anything else is a directory (created if missing).
@@ -267,5 +213,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cout << "wrote " << path.string() << " (" << rows.size() << " rows)\n";
+  if (!opt.table.empty()) {
+    std::ofstream md(opt.table, std::ios::binary);
+    md << hpo_bench::summary_table(rows);
+    if (!md) {
+      std::cerr << "hpo_plot_bench: cannot write " << opt.table << "\n";
+      return 1;
+    }
+    std::cout << "wrote " << opt.table << "\n";
+  }
   return 0;
 }

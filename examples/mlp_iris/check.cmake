@@ -37,9 +37,9 @@ function(json_number json key out_var)
 endfunction()
 
 # 1. Exit statuses and messages.
-run(2 text --sampler tpe)
-if(NOT text MATCHES "available: qmc, random, grid")
-  message(FATAL_ERROR "--sampler tpe: no list of available samplers:\n${text}")
+run(2 text --sampler hypergradient)
+if(NOT text MATCHES "available: qmc, random, grid, gp, tpe, cmaes, genetic")
+  message(FATAL_ERROR "--sampler hypergradient: no list of available samplers:\n${text}")
 endif()
 run(2 text --trials zero)
 run(1 text --data "${WORK}/no-such-file.csv")

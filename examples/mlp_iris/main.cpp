@@ -72,6 +72,9 @@ std::unique_ptr<hpo::Sampler> make_sampler(const iris::Options& o) {
   if (o.sampler == "grid")
     return std::make_unique<hpo::GridSampler>(make_grid(o.max_epochs), o.seed);
   if (o.sampler == "gp") return std::make_unique<hpo::GPSampler>(o.seed);
+  if (o.sampler == "tpe") return std::make_unique<hpo::TPESampler>(o.seed);
+  if (o.sampler == "cmaes") return std::make_unique<hpo::CmaEsSampler>(o.seed);
+  if (o.sampler == "genetic") return std::make_unique<hpo::GeneticSampler>(o.seed);
   return std::make_unique<hpo::QmcSampler>(o.seed);
 }
 

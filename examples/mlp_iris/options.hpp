@@ -18,8 +18,9 @@
 namespace iris {
 
 /// Samplers this build can run, and those that arrive with their own issues.
-inline const std::vector<std::string> kSamplers = {"qmc", "random", "grid", "gp"};
-inline const std::vector<std::string> kLaterSamplers = {"tpe", "cmaes", "genetic", "hypergradient"};
+inline const std::vector<std::string> kSamplers = {"qmc", "random", "grid",   "gp",
+                                                   "tpe", "cmaes",  "genetic"};
+inline const std::vector<std::string> kLaterSamplers = {"hypergradient"};
 /// Pruner names.
 inline const std::vector<std::string> kPruners = {"none", "median", "sha", "hyperband"};
 
@@ -49,8 +50,8 @@ inline std::string help_text() {
 Tunes a small MLP (written with Eigen in this example) on the iris data with hpo: the study
 maximizes validation accuracy, and the best trial's network is scored once on the test set.
 
-  --sampler NAME      qmc (default), random, grid or gp. tpe, cmaes, genetic and
-                      hypergradient arrive with their own issues; until then they are an error.
+  --sampler NAME      qmc (default), random, grid, gp, tpe, cmaes or genetic.
+                      hypergradient arrives with its own issue; until then it is an error.
   --pruner NAME       median (default), none, sha (successive halving) or hyperband
   --trials N          number of trials (default 50; grid: at most its 32 points)
   --jobs N            threads running trials (default 1)

@@ -63,6 +63,33 @@ struct GPFactory {
   }
 };
 
+struct TPEFactory {
+  static std::unique_ptr<hpo::Sampler> make(std::uint64_t seed) {
+    return std::make_unique<hpo::TPESampler>(seed);
+  }
+};
+
+struct TPEMultivariateFactory {
+  static std::unique_ptr<hpo::Sampler> make(std::uint64_t seed) {
+    hpo::TPESampler::Options o;
+    o.multivariate = true;
+    o.constant_liar = true;
+    return std::make_unique<hpo::TPESampler>(seed, o);
+  }
+};
+
+struct CmaEsFactory {
+  static std::unique_ptr<hpo::Sampler> make(std::uint64_t seed) {
+    return std::make_unique<hpo::CmaEsSampler>(seed);
+  }
+};
+
+struct GeneticFactory {
+  static std::unique_ptr<hpo::Sampler> make(std::uint64_t seed) {
+    return std::make_unique<hpo::GeneticSampler>(seed);
+  }
+};
+
 // One trial of a mixed space with a conditional branch; checks every value it gets.
 double mixed_objective(hpo::Trial& t) {
   const double f = t.suggest_float("f", -2.0, 2.0);
@@ -119,7 +146,8 @@ std::vector<hpo::ParamMap> run(std::unique_ptr<hpo::Sampler> sampler, int n_tria
 
 TEMPLATE_TEST_CASE("a sampler gives valid values over a mixed conditional space",
                    "[samplers][conformance]", RandomFactory, GridFactory, SobolFactory,
-                   HaltonFactory, GPFactory) {
+                   HaltonFactory, GPFactory, TPEFactory, TPEMultivariateFactory, CmaEsFactory,
+                   GeneticFactory) {
   const std::vector<hpo::ParamMap> params = run(TestType::make(1), 120);
   REQUIRE(params.size() == 120);
   int big = 0;
@@ -133,7 +161,8 @@ TEMPLATE_TEST_CASE("a sampler gives valid values over a mixed conditional space"
 
 TEMPLATE_TEST_CASE("a sampler repeats itself for a seed and differs for another",
                    "[samplers][conformance]", RandomFactory, GridFactory, SobolFactory,
-                   HaltonFactory, GPFactory) {
+                   HaltonFactory, GPFactory, TPEFactory, TPEMultivariateFactory, CmaEsFactory,
+                   GeneticFactory) {
   const auto a = run(TestType::make(3), 40);
   const auto b = run(TestType::make(3), 40);
   const auto c = run(TestType::make(4), 40);
@@ -143,7 +172,8 @@ TEMPLATE_TEST_CASE("a sampler repeats itself for a seed and differs for another"
 
 TEMPLATE_TEST_CASE("a sampler works with n_jobs > 1 and repeats in reproducible mode",
                    "[samplers][conformance]", RandomFactory, GridFactory, SobolFactory,
-                   HaltonFactory, GPFactory) {
+                   HaltonFactory, GPFactory, TPEFactory, TPEMultivariateFactory, CmaEsFactory,
+                   GeneticFactory) {
   const auto free_run = run(TestType::make(5), 60, hpo::OptimizeOptions{}.n_jobs(3));
   CHECK(free_run.size() == 60);
   const auto a = run(TestType::make(5), 60, hpo::OptimizeOptions{}.n_jobs(3).reproducible(true));

@@ -244,3 +244,24 @@ TEST_CASE("intersection: random asynchronous run agrees with the free function",
   }
   REQUIRE(study.n_trials() == 120);
 }
+
+TEST_CASE("RelativeSearchSpace drops one-value parameters and follows filtered views",
+          "[samplers][search_space]") {
+  hpo::Study study = make_study();
+  for (int i = 0; i < 4; ++i) {
+    hpo::Trial t = study.ask();
+    t.suggest_float("x", 0.0, 1.0);
+    t.suggest_int("fixed", 3, 3);  // one value: nothing to sample
+    if (i % 2 == 0) t.suggest_float("even", 0.0, 1.0);
+    study.tell(t, 1.0);
+  }
+  hpo::RelativeSearchSpace relative;
+  REQUIRE(names(relative.calculate(study.view())) == std::vector<std::string>{"x"});
+
+  // A view that shows only the even trials: recomputed from them, not from the increments.
+  const hpo::StudyView even(study.storage(), study.directions(), nullptr,
+                            [](const hpo::FrozenTrial& t) { return t.number % 2 == 0; });
+  REQUIRE(even.is_filtered());
+  REQUIRE(names(relative.calculate(even)) == std::vector<std::string>{"even", "x"});
+  REQUIRE(names(relative.calculate(study.view())) == std::vector<std::string>{"x"});
+}

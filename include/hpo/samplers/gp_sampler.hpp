@@ -114,13 +114,7 @@ class GPSampler final : public Sampler {
   SearchSpace infer_relative_search_space(const StudyView& view, const FrozenTrial&) override {
     if (view.is_multi_objective())
       throw InvalidArgument("hpo::GPSampler: multi-objective studies are not supported yet");
-    const SearchSpace& full = view.is_filtered()
-                                  ? (filtered_space_ = intersection_search_space(view))
-                                  : space_tracker_.calculate(view);
-    SearchSpace space;
-    for (const auto& [name, dist] : full)
-      if (!hpo::single(dist)) space.emplace(name, dist);
-    return space;
+    return relative_space_.calculate(view);
   }
 
   InternalParams sample_relative(const StudyView& view, const FrozenTrial& trial,
@@ -342,8 +336,7 @@ class GPSampler final : public Sampler {
   Options options_;
   QmcSampler startup_;
   RandomSampler random_;
-  IntersectionSearchSpace space_tracker_;
-  SearchSpace filtered_space_;
+  RelativeSearchSpace relative_space_;
   Model model_;
   Stats stats_;
 };

@@ -98,4 +98,28 @@ class IntersectionSearchSpace {
   bool started_ = false;
 };
 
+/// The parameters a model-based sampler samples jointly: the intersection search space of the
+/// finished trials without its one-value distributions (those need no sampling).
+///
+/// Incremental (IntersectionSearchSpace) on a plain view; recomputed from every visible trial
+/// when the view is filtered (Pruner::filters_sampler_trials, as Hyperband's brackets), because
+/// the trials such a view shows differ from one trial to the next.
+class RelativeSearchSpace {
+ public:
+  /// The space for `view` (Pruned trials shape it too if `include_pruned`).
+  SearchSpace calculate(const StudyView& view, bool include_pruned = false) {
+    const SearchSpace& full = view.is_filtered()
+                                  ? (filtered_ = intersection_search_space(view, include_pruned))
+                                  : tracker_.calculate(view, include_pruned);
+    SearchSpace space;
+    for (const auto& [name, dist] : full)
+      if (!hpo::single(dist)) space.emplace(name, dist);
+    return space;
+  }
+
+ private:
+  IntersectionSearchSpace tracker_;
+  SearchSpace filtered_;
+};
+
 }  // namespace hpo

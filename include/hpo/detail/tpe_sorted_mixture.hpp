@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+#include "hpo/detail/normal.hpp"
+#include "hpo/detail/parzen_estimator.hpp"
+
+namespace hpo::detail {
+
+/// The univariate TPE mixture of a large set of observations of one numeric parameter, held in
+/// ascending order, whose density is evaluated over the components near the point only.
+///
+/// Built from the sorted centres (unit coordinates) and each one's rank in trial-number order
+/// (which sets its weight), it has the same components as univariate_numeric_mixture: Optuna's
+/// neighbour bandwidths, ramp weights and the prior. Adjacent components with the same centre
+/// and bandwidth (repeated grid values) are merged. Building is O(m) arithmetic; the truncation
+/// mass of a kernel within 8.3 bandwidths of an edge (one or two erfc) is computed when its block
+/// is first evaluated, and bounded below by 0.34 in the block bounds until then.
+///
+/// Evaluation at x (or on a grid cell [a, b]) starts from the block of 32 components holding x
+/// and walks outwards block by block. Every kernel is bounded by A_k exp(-d^2 / (2 s^2)), with
+/// d the distance from its centre to x (to the cell), A_k its weight times its peak density
+/// (continuous) or half its weight (mass of a cell: Phi(-d/s) <= exp(-d^2/(2 s^2)) / 2), and s
+/// its bandwidth. A block is skipped when that bound with its largest bandwidth and nearest
+/// centre, summed over the block, falls below tol = 1e-16 S / (blocks + 2), S being the sum
+/// so far (the prior is evaluated first, so S > 0); a side is abandoned when the same bound
+/// over all blocks left on that side falls below tol. The neglected mass is thus below a
+/// relative 1e-16 of the density: the result equals the full sum to rounding. With m
+/// observations the magic clip keeps bandwidths >= 1/100 of the range, so about 17 % of the
+/// components are visited when they are spread evenly (fewer when clustered).
+class SortedNumericMixture {
+ public:
+  /// Number of components in a block.
+  static constexpr Eigen::Index kBlock = 32;
+
+  /// An empty mixture (the prior alone); see assign.
+  SortedNumericMixture() = default;
+
+  /// The mixture of ascending centres `mu` with trial-number ranks `rank` (a permutation of
+  /// 0..m-1), for a continuous parameter or, if `discrete`, a grid.
+  SortedNumericMixture(const std::vector<double>& mu, const std::vector<int>& rank, bool discrete,
+                       const ParzenParameters& p) {
+    assign(mu, rank, discrete, p);
+  }
+
+  /// Rebuilds the mixture in place (reusing its storage), as the constructor does.
+  void assign(const std::vector<double>& mu, const std::vector<int>& rank, bool discrete,
+              const ParzenParameters& p) {
+    discrete_ = discrete;
+    const std::size_t m = mu.size();
+    sigma_tmp_.resize(m);
+    tpe_univariate_sigmas(mu.data(), m, p, sigma_tmp_.data());
+    const TpeRamp ramp(static_cast<int>(m));
+    const double total = p.prior_weight + ramp.sum();
+    // Merge equal neighbours.
+    mu_.resize(static_cast<Eigen::Index>(m));
+    sigma_.resize(static_cast<Eigen::Index>(m));
+    coef_.resize(static_cast<Eigen::Index>(m));
+    Eigen::Index n = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+      const double w = ramp(rank[i]) / total;
+      if (n > 0 && mu_[n - 1] == mu[i] && sigma_[n - 1] == sigma_tmp_[i]) {
+        coef_[n - 1] += w;
+      } else {
+        mu_[n] = mu[i], sigma_[n] = sigma_tmp_[i], coef_[n] = w;
+        ++n;
+      }
+    }
+    mu_.conservativeResize(n), sigma_.conservativeResize(n), coef_.conservativeResize(n);
+    inv_sigma_ = sigma_.inverse();
+    // Kernels within 8.3 bandwidths of an edge need their truncation mass (two erfc): it is
+    // computed when their block is first evaluated, and bounded below by 0.34 until then.
+    constexpr double kFar = 8.3, kMinMass = 0.3413;
+    bound_.resize(n);
+    for (Eigen::Index k = 0; k < n; ++k) {
+      if (!discrete_) coef_[k] *= inv_sigma_[k] / (kSqrtPi * kSqrt2);
+      const bool far = mu_[k] > kFar * sigma_[k] && 1.0 - mu_[k] > kFar * sigma_[k];
+      bound_[k] = (discrete_ ? 0.5 * coef_[k] : coef_[k]) / (far ? 1.0 : kMinMass);
+    }
+    prior_weight_ = p.prior_weight / total;
+    prior_z_ = unit_mass(0.5, 1.0);
+    // Blocks and their left-to-right prefix / right-to-left suffix bounds.
+    const Eigen::Index nb = (n + kBlock - 1) / kBlock;
+    block_bound_.resize(nb), block_sigma_.resize(nb);
+    block_ready_.assign(static_cast<std::size_t>(nb), 0);
+    for (Eigen::Index b = 0; b < nb; ++b) {
+      const Eigen::Index first = b * kBlock, len = std::min(kBlock, n - first);
+      block_bound_[b] = bound_.segment(first, len).sum();
+      block_sigma_[b] = sigma_.segment(first, len).maxCoeff();
+    }
+    prefix_bound_ = suffix_bound_ = block_bound_;
+    prefix_sigma_ = suffix_sigma_ = block_sigma_;
+    for (Eigen::Index b = 1; b < nb; ++b) {
+      prefix_bound_[b] += prefix_bound_[b - 1];
+      prefix_sigma_[b] = std::max(prefix_sigma_[b], prefix_sigma_[b - 1]);
+    }
+    for (Eigen::Index b = nb - 2; b >= 0; --b) {
+      suffix_bound_[b] += suffix_bound_[b + 1];
+      suffix_sigma_[b] = std::max(suffix_sigma_[b], suffix_sigma_[b + 1]);
+    }
+  }
+
+  /// Number of components after merging, without the prior.
+  Eigen::Index size() const { return mu_.size(); }
+  /// Components evaluated exactly by the calls so far (for tests and benchmarks).
+  long long evaluated() const { return evaluated_; }
+
+  /// A partial evaluation at one point (or cell), refined by `refine`.
+  struct Evaluation {
+    /// Sum of the prior and the blocks evaluated so far.
+    double sum = 0.0;
+    /// Bound of the blocks not evaluated, after the last refine.
+    double rest = 0.0;
+    /// Which blocks are in `sum`.
+    std::vector<char> done;
+    bool started = false;
+
+    /// Bounds [lower, upper] of the log density (or log mass).
+    double log_lower() const { return std::log(sum); }
+    double log_upper() const { return std::log(sum + rest); }
+  };
+
+  /// The per-block tolerance that keeps the neglected mass below 1e-16 of the sum.
+  double exact_tolerance() const { return 1e-16 / static_cast<double>(block_bound_.size() + 2); }
+
+  /// log of the density at `x` in [0, 1] (continuous parameters).
+  double log_pdf(double x) {
+    Evaluation e;
+    refine(e, x, x, exact_tolerance());
+    return e.log_lower();
+  }
+  /// log of the mass of the grid cell [a, b] (discrete parameters).
+  double log_mass(double a, double b) {
+    Evaluation e;
+    refine(e, a, b, exact_tolerance());
+    return e.log_lower();
+  }
+
+  /// Refines `e`, the evaluation at x (a == b == x) or on the cell [a, b] (a fresh one, or one
+  /// refined before at the same point), until the blocks left out are each bounded by
+  /// `tolerance` times the sum: walking outwards from the block holding the point, a block is
+  /// skipped, or a whole side abandoned, when its bound is at most tolerance * sum so far, and
+  /// e.rest collects those bounds. Blocks evaluated by an earlier call are not redone. With
+  /// exact_tolerance(), e.sum is the density to rounding (e.rest < 1e-16 e.sum).
+  void refine(Evaluation& e, double a, double b, double tolerance) {
+    const Eigen::Index n = size();
+    const Eigen::Index nb = block_bound_.size();
+    const Eigen::Index p = std::lower_bound(mu_.data(), mu_.data() + n, a) - mu_.data();
+    const Eigen::Index bp = std::min(p / kBlock, nb - 1);
+    if (!e.started) {
+      e.started = true;
+      e.sum = (discrete_ ? prior_weight_ * normal_mass(a - 0.5, b - 0.5)
+                         : prior_weight_ * normal_pdf(a - 0.5)) /
+              prior_z_;
+      e.done.assign(static_cast<std::size_t>(nb), 0);
+      if (n > 0) {
+        e.sum += block_sum(bp, a, b);
+        e.done[static_cast<std::size_t>(bp)] = 1;
+      }
+    }
+    e.rest = 0.0;
+    if (n == 0) return;
+    auto bound = [](double weight, double d, double sigma) {
+      const double z = d / sigma;
+      return weight * std::exp(-0.5 * z * z);
+    };
+    // One block of a side: returns false when the whole side is abandoned.
+    auto visit = [&](Eigen::Index k, double d, double side_bound, double side_sigma) {
+      if (e.done[static_cast<std::size_t>(k)]) return true;
+      const double tol = tolerance * e.sum;
+      const double rest = bound(side_bound, d, side_sigma);
+      if (rest <= tol) {
+        e.rest += rest;
+        return false;
+      }
+      const double here = bound(block_bound_[k], d, block_sigma_[k]);
+      if (here <= tol) {
+        e.rest += here;
+      } else {
+        e.sum += block_sum(k, a, b);
+        e.done[static_cast<std::size_t>(k)] = 1;
+      }
+      return true;
+    };
+    for (Eigen::Index k = bp + 1; k < nb; ++k)
+      if (!visit(k, std::max(0.0, mu_[k * kBlock] - b), suffix_bound_[k], suffix_sigma_[k])) break;
+    for (Eigen::Index k = bp - 1; k >= 0; --k)
+      if (!visit(k, std::max(0.0, a - mu_[k * kBlock + kBlock - 1]), prefix_bound_[k],
+                 prefix_sigma_[k]))
+        break;
+  }
+
+ private:
+  /// The exact contribution of block k.
+  double block_sum(Eigen::Index k, double a, double b) {
+    const Eigen::Index first = k * kBlock, len = std::min(kBlock, size() - first);
+    evaluated_ += len;
+    if (!block_ready_[static_cast<std::size_t>(k)]) {
+      block_ready_[static_cast<std::size_t>(k)] = 1;
+      for (Eigen::Index i = first; i < first + len; ++i) coef_[i] /= unit_mass(mu_[i], sigma_[i]);
+    }
+    if (!discrete_)
+      return (coef_.segment(first, len) *
+              (-0.5 * ((a - mu_.segment(first, len)) * inv_sigma_.segment(first, len)).square())
+                  .exp())
+          .sum();
+    double s = 0.0;
+    for (Eigen::Index i = first; i < first + len; ++i)
+      s += coef_[i] * normal_mass((a - mu_[i]) / sigma_[i], (b - mu_[i]) / sigma_[i]);
+    return s;
+  }
+
+  bool discrete_ = false;
+  Eigen::ArrayXd mu_, sigma_, inv_sigma_, bound_;
+  std::vector<double> sigma_tmp_;
+  /// Whether a block's coefficients include their truncation masses yet.
+  std::vector<char> block_ready_;
+  /// Weight / (truncation mass * sigma * sqrt(2 pi)) (continuous) or weight / mass (discrete);
+  /// without the mass until the block is first evaluated.
+  Eigen::ArrayXd coef_;
+  double prior_weight_ = 1.0, prior_z_ = unit_mass(0.5, 1.0);
+  Eigen::ArrayXd block_bound_, block_sigma_, prefix_bound_, prefix_sigma_, suffix_bound_,
+      suffix_sigma_;
+  long long evaluated_ = 0;
+};
+
+}  // namespace hpo::detail

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "hpo/detail/genetic_operators.hpp"
+#include "hpo/detail/rng.hpp"
+#include "hpo/detail/transform.hpp"
+#include "hpo/errors.hpp"
+#include "hpo/samplers/qmc_sampler.hpp"
+#include "hpo/samplers/random_sampler.hpp"
+#include "hpo/samplers/sampler.hpp"
+#include "hpo/samplers/search_space.hpp"
+
+namespace hpo {
+
+/// A real-coded steady-state genetic algorithm on the unit-cube transform of the search space.
+///
+/// The population is the best `population_size` Complete trials so far (ties: the earlier
+/// trial), so the best ever found is never lost (elitism) and every finished trial can enter
+/// it at once: a (mu + 1) scheme with no generation barrier, which suits asynchronous
+/// parallel trials and small budgets. Until `n_startup_trials` trials are Complete, trials
+/// are drawn quasi-randomly (scrambled Sobol, as QmcSampler). Then each trial is one child:
+/// two distinct parents by tournament, then with probability `crossover_prob` a crossover
+/// (each numeric gene: bounded SBX with probability 1/2, else taken from either parent;
+/// each categorical: from either parent), else a copy of the first parent; then each gene
+/// mutates with probability `mutation_prob` (numeric: bounded polynomial mutation, moved to the
+/// next grid value when rounding would undo it; categorical: another choice at random).
+/// Integers and steps live in the unit cube of detail::to_unit and go back on their grid by
+/// detail::from_unit. A child that repeats a finished or running trial is redrawn.
+///
+/// Parameters outside the intersection search space go to a RandomSampler; stats() counts
+/// them. Single objective only: selection is a tournament over a ranking (rank_population),
+/// the piece NSGA-II's non-dominated sorting would replace. There is no generational mode.
+class GeneticSampler final : public Sampler {
+ public:
+  /// Options; the names are those of Optuna's NSGAIISampler where it has the setting.
+  struct Options {
+    /// Number of best Complete trials that parents are drawn from (>= 2).
+    int population_size = 20;
+    /// Complete trials drawn quasi-randomly before the GA starts; unset: population_size.
+    std::optional<int> n_startup_trials;
+    /// Probability that a child is a crossover of its two parents (else a copy of one).
+    double crossover_prob = 0.9;
+    /// Probability that a gene not crossed by SBX comes from the second parent.
+    double swapping_prob = 0.5;
+    /// SBX distribution index: larger keeps children closer to their parents.
+    double crossover_eta = 2.0;
+    /// Per-gene mutation probability; unset: 1 / (number of parameters).
+    std::optional<double> mutation_prob;
+    /// Polynomial mutation distribution index.
+    double mutation_eta = 20.0;
+    /// Individuals per tournament (2: binary tournament); at most population_size.
+    int tournament_size = 2;
+    /// Redraw a child that repeats a Complete or Running trial's parameters.
+    bool avoid_duplicates = true;
+  };
+
+  /// What the sampler did so far (for logs and tests).
+  struct Stats {
+    /// Trials drawn quasi-randomly before n_startup_trials were Complete.
+    int startup_trials = 0;
+    /// Children proposed by the GA, those made by crossover, and genes mutated in them.
+    int offspring = 0;
+    int crossovers = 0;
+    int mutations = 0;
+    /// Children that finished (any state), and generations: finished_offspring divided by
+    /// population_size, rounded down (a generation is filled by whichever children finish).
+    int finished_offspring = 0;
+    int generations = 0;
+    /// Children redrawn because they repeated a trial (one count per redraw).
+    int duplicates_avoided = 0;
+    /// Parameters drawn at random because they were outside the relative search space, and
+    /// their names.
+    int independent_fallbacks = 0;
+    std::set<std::string> fallback_params;
+  };
+
+  /// The defaults, with `seed`.
+  explicit GeneticSampler(std::uint64_t seed) : GeneticSampler(seed, Options()) {}
+  /// Throws InvalidArgument on a bad option.
+  GeneticSampler(std::uint64_t seed, Options options)
+      : seed_(seed), options_(std::move(options)), startup_(seed), random_(seed) {
+    const Options& o = options_;
+    auto prob = [](double p) { return p >= 0.0 && p <= 1.0; };
+    auto fail = [](const char* what) {
+      throw InvalidArgument(fmt::format("hpo::GeneticSampler: {}", what));
+    };
+    if (o.population_size < 2) fail("population_size must be >= 2");
+    if (o.n_startup_trials && *o.n_startup_trials < 0) fail("n_startup_trials must be >= 0");
+    if (!prob(o.crossover_prob)) fail("crossover_prob must be in [0, 1]");
+    if (!prob(o.swapping_prob)) fail("swapping_prob must be in [0, 1]");
+    if (o.mutation_prob && !prob(*o.mutation_prob)) fail("mutation_prob must be in [0, 1]");
+    if (!(o.crossover_eta >= 0.0 && std::isfinite(o.crossover_eta)))
+      fail("crossover_eta must be finite and >= 0");
+    if (!(o.mutation_eta >= 0.0 && std::isfinite(o.mutation_eta)))
+      fail("mutation_eta must be finite and >= 0");
+    if (o.tournament_size < 1 || o.tournament_size > o.population_size)
+      fail("tournament_size must be in [1, population_size]");
+  }
+
+  /// The intersection search space without single-value parameters; throws InvalidArgument
+  /// for a multi-objective study.
+  SearchSpace infer_relative_search_space(const StudyView& view, const FrozenTrial&) override {
+    if (view.is_multi_objective())
+      throw InvalidArgument("hpo::GeneticSampler: multi-objective studies are not supported yet");
+    return relative_space_.calculate(view);
+  }
+
+  /// One child of the population, or nothing during the startup.
+  InternalParams sample_relative(const StudyView& view, const FrozenTrial& trial,
+                                 const SearchSpace& space) override {
+    if (space.empty()) return {};
+    const std::vector<FrozenTrialPtr> complete = view.trials(TrialStates{TrialState::Complete});
+    if (static_cast<int>(complete.size()) < startup_size()) return {};
+    return breed(view, trial, space, complete);
+  }
+
+  /// Startup draws (Sobol), single values, and counted fallbacks (RandomSampler).
+  double sample_independent(const StudyView& view, const FrozenTrial& trial,
+                            const std::string& name, const Distribution& distribution) override {
+    if (hpo::single(distribution))
+      return random_.sample_independent(view, trial, name, distribution);
+    if (static_cast<int>(view.trials(TrialStates{TrialState::Complete}).size()) < startup_size()) {
+      if (trial.params.empty()) ++stats_.startup_trials;
+      return startup_.sample_independent(view, trial, name, distribution);
+    }
+    ++stats_.independent_fallbacks;
+    stats_.fallback_params.insert(name);
+    return random_.sample_independent(view, trial, name, distribution);
+  }
+
+  /// Counts finished children and generations.
+  void after_trial(const StudyView&, const FrozenTrial& trial) override {
+    if (pending_.erase(trial.number) == 0) return;
+    ++stats_.finished_offspring;
+    stats_.generations = stats_.finished_offspring / options_.population_size;
+  }
+
+  /// Replaces the seed (also of the startup and fallback samplers).
+  void reseed(std::uint64_t seed) override {
+    seed_ = seed;
+    startup_.reseed(seed);
+    random_.reseed(seed);
+  }
+  /// "genetic".
+  std::string name() const override { return "genetic"; }
+
+  /// The seed in use.
+  std::uint64_t seed() const { return seed_; }
+  /// The options, as validated by the constructor.
+  const Options& options() const { return options_; }
+  /// What the sampler did so far.
+  const Stats& stats() const { return stats_; }
+
+  /// The population: the best `size` of `complete` (single objective), best first; ties go to
+  /// the lower trial number, NaN values last. Selection only sees positions in this order.
+  static std::vector<FrozenTrialPtr> rank_population(const std::vector<FrozenTrialPtr>& complete,
+                                                     Direction direction, std::size_t size) {
+    // Sort (key, number, index) triples: one pass over the trials, then plain values.
+    const double sign = direction == Direction::Minimize ? 1.0 : -1.0;
+    std::vector<std::tuple<double, int, std::size_t>> keys;
+    keys.reserve(complete.size());
+    for (std::size_t i = 0; i < complete.size(); ++i) {
+      const double v = sign * complete[i]->values.at(0);
+      keys.emplace_back(std::isnan(v) ? INFINITY : v, complete[i]->number, i);
+    }
+    size = std::min(size, keys.size());
+    std::partial_sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(size), keys.end());
+    std::vector<FrozenTrialPtr> population;
+    for (std::size_t i = 0; i < size; ++i) population.push_back(complete[std::get<2>(keys[i])]);
+    return population;
+  }
+
+ private:
+  /// A child in the transform's columns, and what was done to make it.
+  struct Child {
+    Eigen::VectorXd genes;
+    bool crossed = false;
+    int mutated = 0;
+  };
+
+  int startup_size() const {
+    return std::max(1, options_.n_startup_trials.value_or(options_.population_size));
+  }
+
+  InternalParams breed(const StudyView& view, const FrozenTrial& trial, const SearchSpace& space,
+                       const std::vector<FrozenTrialPtr>& complete) {
+    if (!transform_ || space_ != space) {
+      space_ = space;
+      transform_.emplace(space, detail::CategoricalEncoding::Index);
+    }
+    const detail::SearchSpaceTransform& tf = *transform_;
+    const std::vector<FrozenTrialPtr> population = rank_population(
+        complete, view.direction(), static_cast<std::size_t>(options_.population_size));
+    const Eigen::MatrixXd genes = tf.encode(population);
+
+    std::vector<FrozenTrialPtr> running;  // with `complete`: the trials not to repeat
+    if (options_.avoid_duplicates)
+      for (const auto& t : view.trials(TrialStates{TrialState::Running}))
+        if (t->number != trial.number) running.push_back(t);
+    const auto number = static_cast<std::uint64_t>(trial.number);
+    // Up to 16 children, then up to 64 random points, then a repeat is accepted.
+    constexpr std::uint64_t kChildren = 16, kAttempts = kChildren + 64;
+    std::optional<InternalParams> first;
+    for (std::uint64_t attempt = 0; attempt < kAttempts; ++attempt) {
+      auto rng = detail::Rng::stream(seed_, number, detail::mix(kSalt, attempt));
+      Child child;
+      if (attempt < kChildren) {
+        child = make_child(genes, rng);
+      } else {  // the parents keep making repeats: a random point instead
+        child.genes.resize(tf.n_columns());
+        for (const auto& p : tf.params())
+          child.genes[p.first_column] = random_gene(p.distribution, rng);
+      }
+      InternalParams params = tf.decode(child.genes);
+      if (!first) first = params;
+      if (options_.avoid_duplicates &&
+          (repeats_a_trial(params, space, complete) || repeats_a_trial(params, space, running))) {
+        ++stats_.duplicates_avoided;
+        continue;
+      }
+      count(child, trial.number);
+      return params;
+    }
+    count(Child{}, trial.number);
+    return *first;  // the space is (nearly) exhausted: accept a repeat
+  }
+
+  void count(const Child& child, int number) {
+    ++stats_.offspring;
+    stats_.crossovers += child.crossed ? 1 : 0;
+    stats_.mutations += child.mutated;
+    pending_.insert(number);
+  }
+
+  /// Selection, crossover and mutation: one child of the ranked population `genes`.
+  Child make_child(const Eigen::MatrixXd& genes, detail::Rng& rng) const {
+    const detail::SearchSpaceTransform& tf = *transform_;
+    const auto n = static_cast<std::size_t>(genes.rows());
+    const auto k = static_cast<std::size_t>(options_.tournament_size);
+    // Positions are ranks: the lower wins. The second parent is drawn among the others.
+    const std::size_t first =
+        detail::tournament_select(n, k, rng, [](std::size_t a, std::size_t b) { return a < b; });
+    std::size_t second = first;
+    if (n > 1) {
+      second = detail::tournament_select(n - 1, k, rng,
+                                         [](std::size_t a, std::size_t b) { return a < b; });
+      second += second >= first ? 1 : 0;
+    }
+    Child child{genes.row(static_cast<Eigen::Index>(first)).transpose(), false, 0};
+    const Eigen::VectorXd other = genes.row(static_cast<Eigen::Index>(second)).transpose();
+
+    if (rng.uniform() < options_.crossover_prob) {
+      child.crossed = true;
+      for (const auto& p : tf.params()) {
+        const Eigen::Index j = p.first_column;
+        const bool numeric = tf.column(j).kind == detail::ColumnKind::Numeric;
+        if (numeric && rng.uniform() < 0.5) {
+          const auto [c1, c2] =
+              detail::sbx_crossover(child.genes[j], other[j], options_.crossover_eta, rng);
+          child.genes[j] = rng.uniform() < 0.5 ? c1 : c2;
+        } else {
+          child.genes[j] =
+              detail::uniform_crossover(child.genes[j], other[j], options_.swapping_prob, rng);
+        }
+      }
+    }
+
+    const double pm =
+        options_.mutation_prob.value_or(1.0 / static_cast<double>(tf.params().size()));
+    for (const auto& p : tf.params()) {
+      if (!(rng.uniform() < pm)) continue;
+      ++child.mutated;
+      double& g = child.genes[p.first_column];
+      if (const auto* c = std::get_if<CategoricalDistribution>(&p.distribution)) {
+        // Another choice, uniformly.
+        const std::uint64_t r = rng.below(c->size() - 1);
+        g = static_cast<double>(r) + (static_cast<double>(r) >= g ? 1.0 : 0.0);
+      } else {
+        g = mutate_numeric(p.distribution, g, rng);
+      }
+    }
+    return child;
+  }
+
+  /// Polynomial mutation of a numeric gene; on a grid, a move that rounds back to the same
+  /// value goes one step in its direction instead (when that is inside the range).
+  double mutate_numeric(const Distribution& d, double g, detail::Rng& rng) const {
+    const double moved = detail::polynomial_mutation(g, options_.mutation_eta, rng);
+    const detail::NumericRange r = detail::numeric_range(d);
+    if (!(r.step > 0.0) || moved == g) return moved;
+    const double v = detail::from_unit(d, g);
+    if (detail::from_unit(d, moved) != v) return moved;
+    const double next = std::clamp(v + (moved > g ? r.step : -r.step), r.low, r.high);
+    return detail::to_unit(d, next);
+  }
+
+  /// A uniform gene for `d`: a unit value, or a categorical's index.
+  static double random_gene(const Distribution& d, detail::Rng& rng) {
+    if (const auto* c = std::get_if<CategoricalDistribution>(&d))
+      return static_cast<double>(rng.below(c->size()));
+    return rng.uniform();
+  }
+
+  /// Whether some trial of `others` has exactly `params` (same distributions).
+  static bool repeats_a_trial(const InternalParams& params, const SearchSpace& space,
+                              const std::vector<FrozenTrialPtr>& others) {
+    for (const auto& t : others) {
+      bool same = true;
+      for (const auto& [name, value] : params) {
+        const TrialParam* p = t->find_param(name);
+        if (!p || p->internal != value || !(p->distribution == space.at(name))) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return true;
+    }
+    return false;
+  }
+
+  /// Salt of the GA's streams, apart from the RandomSampler's (seed, trial, name hash).
+  static constexpr std::uint64_t kSalt = 0x6A09E667F3BCC908ULL;
+
+  std::uint64_t seed_;
+  Options options_;
+  QmcSampler startup_;
+  RandomSampler random_;
+  RelativeSearchSpace relative_space_;
+  SearchSpace space_;
+  std::optional<detail::SearchSpaceTransform> transform_;
+  std::set<int> pending_;  // children proposed and not finished yet
+  Stats stats_;
+};
+
+}  // namespace hpo
