@@ -35,6 +35,7 @@
 #include <hpo/hpo.hpp>
 
 #include "hpo_bench/functions.hpp"
+#include "hpo_bench/results.hpp"
 
 namespace {
 
@@ -97,17 +98,6 @@ std::vector<double> time_suggestions(std::unique_ptr<hpo::Sampler> sampler, int 
   return out;
 }
 
-std::vector<int> parse_list(const std::string& s) {
-  std::vector<int> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    const std::size_t end = std::min(s.find(',', start), s.size());
-    out.push_back(std::atoi(s.substr(start, end - start).c_str()));
-    start = end + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -117,9 +107,14 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
-    if (a == "--sizes")
-      sizes = parse_list(v);
-    else if (a == "--suggestions")
+    if (a == "--sizes") {
+      try {
+        sizes = hpo_bench::int_list_option("--sizes", v, 1);
+      } catch (const hpo_bench::UsageError& e) {
+        fmt::print(stderr, "gp_scaling_bench: {}\n", e.what());
+        return 2;
+      }
+    } else if (a == "--suggestions")
       suggestions = std::max(2, std::atoi(v.c_str()));
     else if (a == "--studies")
       studies = std::max(1, std::atoi(v.c_str()));

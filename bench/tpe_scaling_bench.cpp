@@ -31,6 +31,7 @@
 #include <hpo/samplers/tpe_sampler.hpp>
 
 #include "hpo_bench/functions.hpp"
+#include "hpo_bench/results.hpp"
 
 namespace {
 
@@ -113,17 +114,6 @@ Row run(int n, bool multivariate, int suggestions, std::uint64_t seed, bool mixe
   return {n, multivariate, cold, times[times.size() / 2], times.back()};
 }
 
-std::vector<int> parse_list(const std::string& s) {
-  std::vector<int> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    const std::size_t end = std::min(s.find(',', start), s.size());
-    out.push_back(std::atoi(s.substr(start, end - start).c_str()));
-    start = end + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -137,9 +127,14 @@ int main(int argc, char** argv) {
       mixed = true;
     } else if (i + 1 < argc) {
       const std::string v = argv[++i];
-      if (a == "--sizes")
-        sizes = parse_list(v);
-      else if (a == "--suggestions")
+      if (a == "--sizes") {
+        try {
+          sizes = hpo_bench::int_list_option("--sizes", v, 1);
+        } catch (const hpo_bench::UsageError& e) {
+          fmt::print(stderr, "tpe_scaling_bench: {}\n", e.what());
+          return 2;
+        }
+      } else if (a == "--suggestions")
         suggestions = std::max(1, std::atoi(v.c_str()));
       else if (a == "--seed")
         seed = static_cast<std::uint64_t>(std::atoll(v.c_str()));

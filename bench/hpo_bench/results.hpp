@@ -345,6 +345,15 @@ inline int int_option(std::string_view flag, const std::string& value, long long
   return static_cast<int>(*x);
 }
 
+/// `value`, the value of `flag`, as a comma list of integers >= min; throws UsageError.
+inline std::vector<int> int_list_option(std::string_view flag, const std::string& value,
+                                        long long min) {
+  std::vector<int> out;
+  for (const std::string& item : split(value)) out.push_back(int_option(flag, item, min));
+  if (out.empty()) throw UsageError(fmt::format("{} needs a list of integers", flag));
+  return out;
+}
+
 /// The budgets a run of `trials` reports, as bench_optuna.py: those <= trials, plus trials
 /// itself, sorted, without duplicates.
 inline std::vector<int> budgets_for(std::vector<int> budgets, int trials) {

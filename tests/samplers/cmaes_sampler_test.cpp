@@ -11,6 +11,10 @@
 #include <hpo/hpo.hpp>
 #include <hpo/samplers/cmaes_sampler.hpp>
 
+#include "support/objectives.hpp"
+
+using hpo_test::rosenbrock4;
+
 namespace {
 
 using Options = hpo::CmaEsSampler::Options;
@@ -22,16 +26,6 @@ hpo::Study cmaes_study(std::uint64_t seed, Options o = {},
 
 const hpo::CmaEsSampler& sampler_of(hpo::Study& study) {
   return dynamic_cast<const hpo::CmaEsSampler&>(study.sampler());
-}
-
-// Rosenbrock on [-5, 10]^4 (as in the benchmark suite); minimum 0 at (1, 1, 1, 1).
-double rosenbrock4(hpo::Trial& t) {
-  double x[4];
-  for (int i = 0; i < 4; ++i) x[i] = t.suggest_float("x" + std::to_string(i), -5.0, 10.0);
-  double f = 0.0;
-  for (int i = 0; i < 3; ++i)
-    f += 100.0 * std::pow(x[i + 1] - x[i] * x[i], 2) + std::pow(1.0 - x[i], 2);
-  return f;
 }
 
 std::int64_t attr(const hpo::FrozenTrial& t, const char* key) {

@@ -12,28 +12,13 @@
 #include <hpo/hpo.hpp>
 #include <hpo/samplers/genetic_sampler.hpp>
 
+#include "support/objectives.hpp"
+
+using hpo_test::branin;
+using hpo_test::kBraninMin;
+using hpo_test::rastrigin4;
+
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
-
-// Rastrigin in 4 dimensions on [-5.12, 5.12]^4; minimum 0 at the origin.
-double rastrigin4(hpo::Trial& t) {
-  double f = 40.0;
-  for (int j = 0; j < 4; ++j) {
-    const double x = t.suggest_float("x" + std::to_string(j), -5.12, 5.12);
-    f += x * x - 10.0 * std::cos(2.0 * kPi * x);
-  }
-  return f;
-}
-
-// Branin on [-5, 10] x [0, 15]; minimum 0.397887.
-double branin(hpo::Trial& t) {
-  const double x = t.suggest_float("x", -5.0, 10.0);
-  const double y = t.suggest_float("y", 0.0, 15.0);
-  const double b = 5.1 / (4 * kPi * kPi), c = 5 / kPi, s = 1 / (8 * kPi);
-  return std::pow(y - b * x * x + c * x - 6, 2) + 10 * (1 - s) * std::cos(x) + 10;
-}
-constexpr double kBraninMin = 0.39788735772973816;
 
 hpo::Study ga_study(std::uint64_t seed, hpo::GeneticSampler::Options o = {},
                     hpo::Direction direction = hpo::Direction::Minimize) {

@@ -11,18 +11,12 @@
 #include <hpo/hpo.hpp>
 #include <hpo/samplers/tpe_sampler.hpp>
 
+#include "support/objectives.hpp"
+
+using hpo_test::branin;
+using hpo_test::kBraninMin;
+
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
-
-// Branin on [-5, 10] x [0, 15]; minimum 0.397887 at three points.
-double branin(hpo::Trial& t) {
-  const double x = t.suggest_float("x", -5.0, 10.0);
-  const double y = t.suggest_float("y", 0.0, 15.0);
-  const double b = 5.1 / (4 * kPi * kPi), c = 5 / kPi, s = 1 / (8 * kPi);
-  return std::pow(y - b * x * x + c * x - 6, 2) + 10 * (1 - s) * std::cos(x) + 10;
-}
-constexpr double kBraninMin = 0.39788735772973816;
 
 // Every kind of parameter; minimum 0 at x = 0.3, lr = 1e-3, n = 7, k = 12, c = "b".
 double mixed(hpo::Trial& t) {
