@@ -23,8 +23,15 @@
 
 #include <fmt/format.h>
 
-#include <hpo/hpo.hpp>
 #include <hpo/samplers/genetic_sampler.hpp>
+#include <hpo/samplers/random_sampler.hpp>
+#include <hpo/samplers/sampler.hpp>
+#include <hpo/study/direction.hpp>
+#include <hpo/study/optimize_options.hpp>
+#include <hpo/study/study.hpp>
+#include <hpo/trial/frozen_trial.hpp>
+#include <hpo/trial/trial.hpp>
+#include <hpo/trial/trial_state.hpp>
 
 #include "hpo_bench/functions.hpp"
 

@@ -25,7 +25,20 @@
 #include <fmt/format.h>
 
 #include <hpo/detail/rng.hpp>
-#include <hpo/hpo.hpp>
+#include <hpo/errors.hpp>
+#include <hpo/params.hpp>
+#include <hpo/pruners/hyperband_pruner.hpp>
+#include <hpo/pruners/patient_pruner.hpp>
+#include <hpo/pruners/percentile_pruner.hpp>
+#include <hpo/pruners/pruner.hpp>
+#include <hpo/pruners/successive_halving_pruner.hpp>
+#include <hpo/pruners/threshold_pruner.hpp>
+#include <hpo/samplers/random_sampler.hpp>
+#include <hpo/study/direction.hpp>
+#include <hpo/study/optimize_options.hpp>
+#include <hpo/study/study.hpp>
+#include <hpo/trial/trial.hpp>
+#include <hpo/trial/trial_state.hpp>
 
 namespace {
 

@@ -40,7 +40,16 @@
 
 #include <hpo/detail/draw.hpp>
 #include <hpo/detail/rng.hpp>
-#include <hpo/hpo.hpp>
+#include <hpo/distributions.hpp>
+#include <hpo/errors.hpp>
+#include <hpo/param_value.hpp>
+#include <hpo/params.hpp>
+#include <hpo/samplers/random_sampler.hpp>
+#include <hpo/study/direction.hpp>
+#include <hpo/study/optimize_options.hpp>
+#include <hpo/study/study.hpp>
+#include <hpo/trial/frozen_trial.hpp>
+#include <hpo/trial/trial.hpp>
 
 namespace {
 

@@ -27,8 +27,14 @@
 
 #include <fmt/format.h>
 
-#include <hpo/hpo.hpp>
+#include <hpo/distributions.hpp>
+#include <hpo/params.hpp>
 #include <hpo/samplers/tpe_sampler.hpp>
+#include <hpo/study/direction.hpp>
+#include <hpo/study/study.hpp>
+#include <hpo/trial/frozen_trial.hpp>
+#include <hpo/trial/trial.hpp>
+#include <hpo/trial/trial_state.hpp>
 
 #include "hpo_bench/functions.hpp"
 #include "hpo_bench/results.hpp"

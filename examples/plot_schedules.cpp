@@ -12,7 +12,6 @@
 #include <utility>
 #include <vector>
 
-#include <hpo/hpo.hpp>
 #include <hpo/plot/chart.hpp>
 #include <hpo/schedules.hpp>
 

@@ -13,7 +13,16 @@
 #include <vector>
 
 #include <hpo/early_stopping.hpp>
-#include <hpo/hpo.hpp>
+#include <hpo/errors.hpp>
+#include <hpo/pruners/pruner.hpp>
+#include <hpo/samplers/random_sampler.hpp>
+#include <hpo/study/direction.hpp>
+#include <hpo/study/optimize_options.hpp>
+#include <hpo/study/study.hpp>
+#include <hpo/study/study_view.hpp>
+#include <hpo/trial/frozen_trial.hpp>
+#include <hpo/trial/trial.hpp>
+#include <hpo/trial/trial_state.hpp>
 
 namespace {
 

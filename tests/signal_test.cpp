@@ -4,7 +4,14 @@
 #include <csignal>
 #include <memory>
 
-#include <hpo/hpo.hpp>
+#include <hpo/errors.hpp>
+#include <hpo/samplers/random_sampler.hpp>
+#include <hpo/signal.hpp>
+#include <hpo/study/direction.hpp>
+#include <hpo/study/optimize_options.hpp>
+#include <hpo/study/study.hpp>
+#include <hpo/trial/trial.hpp>
+#include <hpo/trial/trial_state.hpp>
 
 TEST_CASE("StopOnSignal: Ctrl-C stops the study after the running trial; nothing is lost",
           "[signal]") {

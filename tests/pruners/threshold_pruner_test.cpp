@@ -7,8 +7,14 @@
 #include <optional>
 #include <string>
 
-#include <hpo/hpo.hpp>
+#include <hpo/errors.hpp>
 #include <hpo/pruners/threshold_pruner.hpp>
+#include <hpo/samplers/random_sampler.hpp>
+#include <hpo/study/direction.hpp>
+#include <hpo/study/optimize_options.hpp>
+#include <hpo/study/study.hpp>
+#include <hpo/trial/trial.hpp>
+#include <hpo/trial/trial_state.hpp>
 
 namespace {
 

@@ -10,8 +10,15 @@
 #include <utility>
 #include <vector>
 
-#include <hpo/hpo.hpp>
+#include <hpo/errors.hpp>
 #include <hpo/pruners/wilcoxon_pruner.hpp>
+#include <hpo/samplers/random_sampler.hpp>
+#include <hpo/study/direction.hpp>
+#include <hpo/study/optimize_options.hpp>
+#include <hpo/study/study.hpp>
+#include <hpo/trial/frozen_trial.hpp>
+#include <hpo/trial/trial.hpp>
+#include <hpo/trial/trial_state.hpp>
 
 namespace {
 

@@ -12,7 +12,21 @@
 #include <string>
 #include <vector>
 
-#include <hpo/hpo.hpp>
+#include <hpo/param_value.hpp>
+#include <hpo/params.hpp>
+#include <hpo/samplers/cmaes_sampler.hpp>
+#include <hpo/samplers/genetic_sampler.hpp>
+#include <hpo/samplers/gp_sampler.hpp>
+#include <hpo/samplers/grid_sampler.hpp>
+#include <hpo/samplers/qmc_sampler.hpp>
+#include <hpo/samplers/random_sampler.hpp>
+#include <hpo/samplers/sampler.hpp>
+#include <hpo/samplers/tpe_sampler.hpp>
+#include <hpo/study/direction.hpp>
+#include <hpo/study/optimize_options.hpp>
+#include <hpo/study/study.hpp>
+#include <hpo/trial/trial.hpp>
+#include <hpo/trial/trial_state.hpp>
 
 namespace {
 

@@ -9,7 +9,14 @@
 #include <string>
 #include <vector>
 
-#include <hpo/hpo.hpp>
+#include <hpo/errors.hpp>
+#include <hpo/param_value.hpp>
+#include <hpo/samplers/gp_sampler.hpp>
+#include <hpo/samplers/qmc_sampler.hpp>
+#include <hpo/study/direction.hpp>
+#include <hpo/study/optimize_options.hpp>
+#include <hpo/study/study.hpp>
+#include <hpo/trial/trial.hpp>
 
 #include "support/objectives.hpp"
 

@@ -7,7 +7,15 @@
 #include <tuple>
 #include <vector>
 
-#include <hpo/hpo.hpp>
+#include <hpo/errors.hpp>
+#include <hpo/param_value.hpp>
+#include <hpo/params.hpp>
+#include <hpo/samplers/grid_sampler.hpp>
+#include <hpo/study/direction.hpp>
+#include <hpo/study/optimize_options.hpp>
+#include <hpo/study/study.hpp>
+#include <hpo/trial/trial.hpp>
+#include <hpo/trial/trial_state.hpp>
 
 namespace {
 

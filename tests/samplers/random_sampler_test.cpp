@@ -9,7 +9,13 @@
 #include <string>
 #include <vector>
 
-#include <hpo/hpo.hpp>
+#include <hpo/distributions.hpp>
+#include <hpo/params.hpp>
+#include <hpo/samplers/random_sampler.hpp>
+#include <hpo/study/direction.hpp>
+#include <hpo/study/optimize_options.hpp>
+#include <hpo/study/study.hpp>
+#include <hpo/trial/trial.hpp>
 
 namespace {
 

@@ -8,8 +8,17 @@
 #include <string>
 #include <vector>
 
-#include <hpo/hpo.hpp>
+#include <hpo/distributions.hpp>
+#include <hpo/errors.hpp>
+#include <hpo/params.hpp>
+#include <hpo/samplers/random_sampler.hpp>
 #include <hpo/samplers/tpe_sampler.hpp>
+#include <hpo/study/direction.hpp>
+#include <hpo/study/optimize_options.hpp>
+#include <hpo/study/study.hpp>
+#include <hpo/trial/frozen_trial.hpp>
+#include <hpo/trial/trial.hpp>
+#include <hpo/trial/trial_state.hpp>
 
 #include "support/objectives.hpp"
 

@@ -11,7 +11,14 @@
 #include <string>
 #include <vector>
 
-#include <hpo/hpo.hpp>
+#include <hpo/callbacks/logging.hpp>
+#include <hpo/errors.hpp>
+#include <hpo/samplers/random_sampler.hpp>
+#include <hpo/study/direction.hpp>
+#include <hpo/study/export.hpp>
+#include <hpo/study/optimize_options.hpp>
+#include <hpo/study/study.hpp>
+#include <hpo/trial/trial.hpp>
 
 namespace {
 

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // ODR check, first TU: linked with odr_second.cpp, which includes the same headers. A function or
 // variable defined in a header without `inline` is then defined twice and the link fails.
+// It is also the umbrella header's self-containment check (the header check skips it): it
+// comes first, alone, and a second inclusion must be harmless.
 #include <hpo/hpo.hpp>
+#include <hpo/hpo.hpp>  // NOLINT(readability-duplicate-include)
 
 #include <cstdio>
 
