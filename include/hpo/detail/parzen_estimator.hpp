@@ -50,20 +50,23 @@ class TpeRamp {
     start_ = 1.0 / m;
     step_ = k > 1 ? (1.0 - start_) / (k - 1) : 0.0;
   }
-  /// Sum of the m weights.
+  /// Sum of the m weights (closed form: the ramp is an arithmetic series).
   double sum() const {
+    const int t = ramp_end();
+    if (t == 0) return std::max(m_, 0);
+    return (m_ - t) + t * start_ + step_ * (0.5 * t * (t - 1.0));
+  }
+  /// Ranks below this are on the ramp, start + r * step; the others weigh 1.
+  int ramp_end() const {
     const int k = m_ - 25;
-    if (k <= 0) return std::max(m_, 0);
-    double total = 25.0;
-    for (int r = 0; r < k; ++r) total += (*this)(r);
-    return total;
+    return k > 1 ? k - 1 : std::max(k, 0);
   }
   /// Weight of rank `r` in 0..m-1.
-  double operator()(int r) const {
-    const int k = m_ - 25;
-    if (k <= 0 || r >= k) return 1.0;
-    if (r == k - 1 && k > 1) return 1.0;
-    return start_ + r * step_;
+  double operator()(int r) const { return r < ramp_end() ? start_ + r * step_ : 1.0; }
+  /// The weights of ranks `r` (each in 0..m-1), vectorised.
+  template <class Ranks>
+  auto operator()(const Eigen::ArrayBase<Ranks>& r) const {
+    return (r < ramp_end()).select(start_ + r.template cast<double>() * step_, 1.0);
   }
 
  private:
@@ -106,16 +109,20 @@ inline void tpe_univariate_sigmas(const double* mu, std::size_t m, const ParzenP
                                   double* sigma) {
   if (m == 0) return;
   const double lo = tpe_min_sigma(m, p.consider_magic_clip);
-  for (std::size_t i = 0; i < m; ++i) {
-    const double left = mu[i] - (i == 0 ? 0.0 : mu[i - 1]);
-    const double right = (i + 1 == m ? 1.0 : mu[i + 1]) - mu[i];
-    sigma[i] = std::max(left, right);
+  const auto n = static_cast<Eigen::Index>(m);
+  const Eigen::Map<const Eigen::ArrayXd> x(mu, n);
+  Eigen::Map<Eigen::ArrayXd> s(sigma, n);
+  if (n == 1) {
+    s[0] = std::max(x[0], 1.0 - x[0]);
+  } else {
+    // The larger of the gaps to the left and right neighbours (sentinels 0 and 1).
+    s.segment(1, n - 2) =
+        (x.segment(1, n - 2) - x.head(n - 2)).max(x.tail(n - 2) - x.segment(1, n - 2));
+    s[0] = p.consider_endpoints ? std::max(x[0], x[1] - x[0]) : x[1] - x[0];
+    s[n - 1] =
+        p.consider_endpoints ? std::max(x[n - 1] - x[n - 2], 1.0 - x[n - 1]) : x[n - 1] - x[n - 2];
   }
-  if (!p.consider_endpoints && m >= 2) {
-    sigma[0] = mu[1] - mu[0];
-    sigma[m - 1] = mu[m - 1] - mu[m - 2];
-  }
-  for (std::size_t i = 0; i < m; ++i) sigma[i] = std::clamp(sigma[i], lo, 1.0);
+  s = s.max(lo).min(1.0);
 }
 
 /// Optuna's multivariate (Scott-type) bandwidth for m observations of a d-parameter space,

@@ -169,6 +169,9 @@ class TpeHistory {
 /// TpeHistory: (coordinate, trial number) in ascending order, and the coordinate by number.
 class TpeColumn {
  public:
+  /// Up to this many new observations are inserted one by one; more are merged.
+  static constexpr std::size_t kInsertAtMost = 8;
+
   /// A column for `distribution`, empty until updated.
   explicit TpeColumn(Distribution distribution) : distribution_(std::move(distribution)) {}
 
@@ -208,7 +211,16 @@ class TpeColumn {
     if (sorted_.size() == old) return;
     const auto mid = sorted_.begin() + static_cast<std::ptrdiff_t>(old);
     std::sort(mid, sorted_.end());
-    std::inplace_merge(sorted_.begin(), mid, sorted_.end());
+    if (sorted_.size() - old > kInsertAtMost) {
+      std::inplace_merge(sorted_.begin(), mid, sorted_.end());
+      return;
+    }
+    // The usual case, a trial or two since the last suggestion: one memmove each instead of a
+    // merge that moves every element through a buffer.
+    const std::vector<std::pair<double, int>> added(mid, sorted_.end());
+    sorted_.erase(mid, sorted_.end());
+    for (const auto& e : added)
+      sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), e), e);
   }
 
  private:

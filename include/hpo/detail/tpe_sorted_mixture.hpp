@@ -58,31 +58,43 @@ class SortedNumericMixture {
     tpe_univariate_sigmas(mu.data(), m, p, sigma_tmp_.data());
     const TpeRamp ramp(static_cast<int>(m));
     const double total = p.prior_weight + ramp.sum();
-    // Merge equal neighbours.
-    mu_.resize(static_cast<Eigen::Index>(m));
-    sigma_.resize(static_cast<Eigen::Index>(m));
-    coef_.resize(static_cast<Eigen::Index>(m));
-    Eigen::Index n = 0;
-    for (std::size_t i = 0; i < m; ++i) {
-      const double w = ramp(rank[i]) / total;
-      if (n > 0 && mu_[n - 1] == mu[i] && sigma_[n - 1] == sigma_tmp_[i]) {
-        coef_[n - 1] += w;
-      } else {
-        mu_[n] = mu[i], sigma_[n] = sigma_tmp_[i], coef_[n] = w;
-        ++n;
+    const auto mm = static_cast<Eigen::Index>(m);
+    const Eigen::Map<const Eigen::ArrayXd> mu_in(mu.data(), mm), sigma_in(sigma_tmp_.data(), mm);
+    const Eigen::Map<const Eigen::ArrayXi> rank_in(rank.data(), mm);
+    // Merge equal neighbours (repeated grid values); continuous data rarely has any, and then
+    // everything is one vectorised copy.
+    const bool repeats = mm > 1 && ((mu_in.tail(mm - 1) == mu_in.head(mm - 1)) &&
+                                    (sigma_in.tail(mm - 1) == sigma_in.head(mm - 1)))
+                                       .any();
+    if (!repeats) {
+      mu_ = mu_in;
+      sigma_ = sigma_in;
+      coef_ = ramp(rank_in) / total;
+    } else {
+      mu_.resize(mm);
+      sigma_.resize(mm);
+      coef_.resize(mm);
+      Eigen::Index n = 0;
+      for (std::size_t i = 0; i < m; ++i) {
+        const double w = ramp(rank[i]) / total;
+        if (n > 0 && mu_[n - 1] == mu[i] && sigma_[n - 1] == sigma_tmp_[i]) {
+          coef_[n - 1] += w;
+        } else {
+          mu_[n] = mu[i], sigma_[n] = sigma_tmp_[i], coef_[n] = w;
+          ++n;
+        }
       }
+      mu_.conservativeResize(n), sigma_.conservativeResize(n), coef_.conservativeResize(n);
     }
-    mu_.conservativeResize(n), sigma_.conservativeResize(n), coef_.conservativeResize(n);
+    const Eigen::Index n = mu_.size();
     inv_sigma_ = sigma_.inverse();
     // Kernels within 8.3 bandwidths of an edge need their truncation mass (two erfc): it is
     // computed when their block is first evaluated, and bounded below by 0.34 until then.
     constexpr double kFar = 8.3, kMinMass = 0.3413;
-    bound_.resize(n);
-    for (Eigen::Index k = 0; k < n; ++k) {
-      if (!discrete_) coef_[k] *= inv_sigma_[k] / (kSqrtPi * kSqrt2);
-      const bool far = mu_[k] > kFar * sigma_[k] && 1.0 - mu_[k] > kFar * sigma_[k];
-      bound_[k] = (discrete_ ? 0.5 * coef_[k] : coef_[k]) / (far ? 1.0 : kMinMass);
-    }
+    if (!discrete_) coef_ *= inv_sigma_ / (kSqrtPi * kSqrt2);
+    const double half = discrete_ ? 0.5 : 1.0;  // a cell's mass is at most half the weight
+    bound_ = ((mu_ > kFar * sigma_) && (1.0 - mu_ > kFar * sigma_))
+                 .select(half * coef_, half * coef_ / kMinMass);
     prior_weight_ = p.prior_weight / total;
     prior_z_ = unit_mass(0.5, 1.0);
     // Blocks and their left-to-right prefix / right-to-left suffix bounds.
