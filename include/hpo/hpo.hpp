@@ -7,6 +7,8 @@
 #include "hpo/distributions.hpp"
 #include "hpo/early_stopping.hpp"
 #include "hpo/errors.hpp"
+#include "hpo/hypergradient/adam_hd.hpp"
+#include "hpo/hypergradient/sgd_hd.hpp"
 #include "hpo/param_value.hpp"
 #include "hpo/params.hpp"
 #include "hpo/plot/chart.hpp"
