@@ -14,11 +14,16 @@
 #include <hpo/hypergradient/adam_hd.hpp>
 
 #include "hypergradient/problems.hpp"
+#include "support/scenarios.hpp"
 
 namespace {
 
+using hd_test::last_fifth_relative_change;
 using hd_test::LogisticRegression;
+using hd_test::max_lr;
 using hd_test::Quadratic;
+using hpo_test::contains;
+using hpo_test::invalid_argument_message;
 
 hpo::AdamHd make_adam(double lr, double hypergrad_lr, double weight_decay = 0.0) {
   hpo::AdamHd::Options o;
@@ -71,31 +76,6 @@ struct ReferenceAdamHd {
 
 std::vector<double> to_std(const Eigen::VectorXd& v) {
   return std::vector<double>(v.data(), v.data() + v.size());
-}
-
-double max_lr(const std::vector<double>& lrs, std::size_t first, std::size_t last) {
-  return *std::max_element(lrs.begin() + static_cast<std::ptrdiff_t>(first),
-                           lrs.begin() + static_cast<std::ptrdiff_t>(last));
-}
-
-/// (max - min) / |final| of the rate over the last 20 % of the steps.
-double last_fifth_relative_change(const std::vector<double>& lrs) {
-  const auto first = lrs.begin() + static_cast<std::ptrdiff_t>(lrs.size() * 4 / 5);
-  const auto [lo, hi] = std::minmax_element(first, lrs.end());
-  return (*hi - *lo) / std::abs(lrs.back());
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const hpo::InvalidArgument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace
@@ -324,7 +304,7 @@ TEST_CASE("AdamHd rejects bad options and steps, naming them", "[hypergradient][
   const auto error = [](auto edit) {
     hpo::AdamHd::Options o;
     edit(o);
-    return message_of([&] { hpo::AdamHd opt(o); });
+    return invalid_argument_message([&] { hpo::AdamHd opt(o); });
   };
   REQUIRE(contains(error([](auto& o) { o.lr = -1.0; }), "hpo::AdamHd: option lr"));
   REQUIRE(contains(error([](auto& o) { o.lr = nan; }), "option lr"));
@@ -349,7 +329,7 @@ TEST_CASE("AdamHd rejects bad options and steps, naming them", "[hypergradient][
   REQUIRE(contains(error([](auto& o) { o.lr_max = nan; }), "option lr_max"));
   REQUIRE(error([](auto& o) { o.beta1 = 0.0; }).empty());
   REQUIRE(error([](auto& o) { o.beta2 = 0.0; }).empty());
-  REQUIRE(contains(message_of([] {
+  REQUIRE(contains(invalid_argument_message([] {
                      hpo::AdamHdFloat::Options o;
                      o.eps = 0.0;
                      hpo::AdamHdFloat opt(o);
@@ -363,14 +343,15 @@ TEST_CASE("AdamHd rejects bad options and steps, naming them", "[hypergradient][
   const Eigen::VectorXd x_saved = x;
   Eigen::VectorXd bad = Eigen::VectorXd::Constant(4, 0.3);
   bad(0) = -inf;
-  REQUIRE(contains(message_of([&] { opt.step(x, bad); }),
+  REQUIRE(contains(invalid_argument_message([&] { opt.step(x, bad); }),
                    "hpo::AdamHd::step: step 2: grad has a NaN or infinite entry"));
-  REQUIRE(contains(message_of([&] { opt.step(x, Eigen::VectorXd::Ones(5)); }),
+  REQUIRE(contains(invalid_argument_message([&] { opt.step(x, Eigen::VectorXd::Ones(5)); }),
                    "grad has size 5 but params has size 4"));
   Eigen::VectorXd shorter = Eigen::VectorXd::Ones(2);
-  REQUIRE(contains(message_of([&] { opt.step(shorter, Eigen::VectorXd::Ones(2)); }),
+  REQUIRE(contains(invalid_argument_message([&] { opt.step(shorter, Eigen::VectorXd::Ones(2)); }),
                    "step 2: the vector size changed from 4 to 2"));
-  REQUIRE(contains(message_of([&] { opt.step(x.data(), nullptr, 4); }), "null pointer"));
+  REQUIRE(
+      contains(invalid_argument_message([&] { opt.step(x.data(), nullptr, 4); }), "null pointer"));
   REQUIRE(x == x_saved);
   REQUIRE(opt.step_count() == 1);
   hpo::AdamHd copy = saved;

@@ -7,7 +7,9 @@
 
 #include <Eigen/Core>
 #include <Eigen/QR>
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -229,6 +231,19 @@ HypergradientCheck hypergradient_check(Optimizer opt, const Problem& problem, in
   opt.step(x, problem.grad(x, t));  // step t + 1 computes h_{t+1}
   return {opt.hypergradient(), (f[0] - f[1]) / (alpha[0] - alpha[1]), alpha_t, alpha[0] - alpha_t,
           alpha_t - alpha[1]};
+}
+
+/// max over lrs[first, last) of lr.
+inline double max_lr(const std::vector<double>& lrs, std::size_t first, std::size_t last) {
+  return *std::max_element(lrs.begin() + static_cast<std::ptrdiff_t>(first),
+                           lrs.begin() + static_cast<std::ptrdiff_t>(last));
+}
+
+/// (max - min) / |final| of the rate over the last 20 % of the steps.
+inline double last_fifth_relative_change(const std::vector<double>& lrs) {
+  const auto first = lrs.begin() + static_cast<std::ptrdiff_t>(lrs.size() * 4 / 5);
+  const auto [lo, hi] = std::minmax_element(first, lrs.end());
+  return (*hi - *lo) / std::abs(lrs.back());
 }
 
 }  // namespace hd_test

@@ -14,11 +14,16 @@
 #include <hpo/hypergradient/sgd_hd.hpp>
 
 #include "hypergradient/problems.hpp"
+#include "support/scenarios.hpp"
 
 namespace {
 
+using hd_test::last_fifth_relative_change;
 using hd_test::LogisticRegression;
+using hd_test::max_lr;
 using hd_test::Quadratic;
+using hpo_test::contains;
+using hpo_test::invalid_argument_message;
 
 hpo::SgdHd make_sgd(double lr, double hypergrad_lr, double weight_decay = 0.0) {
   hpo::SgdHd::Options o;
@@ -91,32 +96,6 @@ void check_against_reference(Optimizer opt, ReferenceSgdHd ref, int steps) {
     for (Eigen::Index i = 0; i < x.size(); ++i)
       REQUIRE_THAT(x(i), WithinAbs(xr[static_cast<std::size_t>(i)], 1e-12));
   }
-}
-
-/// max over lrs[first, last) of lr.
-double max_lr(const std::vector<double>& lrs, std::size_t first, std::size_t last) {
-  return *std::max_element(lrs.begin() + static_cast<std::ptrdiff_t>(first),
-                           lrs.begin() + static_cast<std::ptrdiff_t>(last));
-}
-
-/// (max - min) / |final| of the rate over the last 20 % of the steps.
-double last_fifth_relative_change(const std::vector<double>& lrs) {
-  const auto first = lrs.begin() + static_cast<std::ptrdiff_t>(lrs.size() * 4 / 5);
-  const auto [lo, hi] = std::minmax_element(first, lrs.end());
-  return (*hi - *lo) / std::abs(lrs.back());
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const hpo::InvalidArgument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 }  // namespace
@@ -445,12 +424,12 @@ TEST_CASE("SgdHd and SgdnHd reject bad options, naming them", "[hypergradient][s
   const auto sgd_error = [](auto edit) {
     hpo::SgdHd::Options o;
     edit(o);
-    return message_of([&] { hpo::SgdHd opt(o); });
+    return invalid_argument_message([&] { hpo::SgdHd opt(o); });
   };
   const auto sgdn_error = [](auto edit) {
     hpo::SgdnHd::Options o;
     edit(o);
-    return message_of([&] { hpo::SgdnHd opt(o); });
+    return invalid_argument_message([&] { hpo::SgdnHd opt(o); });
   };
   REQUIRE(contains(sgd_error([](auto& o) { o.lr = -1e-3; }), "hpo::SgdHd: option lr"));
   REQUIRE(contains(sgd_error([](auto& o) { o.lr = nan; }), "option lr"));
@@ -473,7 +452,7 @@ TEST_CASE("SgdHd and SgdnHd reject bad options, naming them", "[hypergradient][s
   REQUIRE(contains(sgdn_error([](auto& o) { o.momentum = -0.1; }), "option momentum"));
   REQUIRE(contains(sgdn_error([](auto& o) { o.momentum = nan; }), "option momentum"));
   REQUIRE(contains(sgdn_error([](auto& o) { o.hypergrad_lr = -1.0; }), "option hypergrad_lr"));
-  REQUIRE(contains(message_of([] {
+  REQUIRE(contains(invalid_argument_message([] {
                      hpo::SgdHdFloat::Options o;
                      o.lr = -1.0;
                      hpo::SgdHdFloat opt(o);
@@ -491,7 +470,7 @@ TEST_CASE("SgdHd and SgdnHd reject bad options, naming them", "[hypergradient][s
   hpo::SgdHd opt;
   REQUIRE_THROWS_AS(opt.set_lr(-1.0), hpo::InvalidArgument);
   REQUIRE_THROWS_AS(opt.set_lr(nan), hpo::InvalidArgument);
-  REQUIRE(contains(message_of([&] { opt.set_lr(inf); }), "set_lr: lr must be"));
+  REQUIRE(contains(invalid_argument_message([&] { opt.set_lr(inf); }), "set_lr: lr must be"));
 }
 
 TEST_CASE("SgdHd rejects bad steps, naming the step, and changes nothing then",
@@ -514,21 +493,21 @@ TEST_CASE("SgdHd rejects bad steps, naming the step, and changes nothing then",
 
   Eigen::VectorXd bad = Eigen::VectorXd::Constant(4, 0.3);
   bad(2) = nan;
-  std::string m = message_of([&] { opt.step(x, bad); });
+  std::string m = invalid_argument_message([&] { opt.step(x, bad); });
   REQUIRE(contains(m, "hpo::SgdnHd::step: step 3: grad has a NaN or infinite entry"));
   unchanged();
   bad(2) = inf;
   REQUIRE_THROWS_AS(opt.step(x, bad), hpo::InvalidArgument);
   unchanged();
 
-  m = message_of([&] { opt.step(x, Eigen::VectorXd::Ones(3)); });
+  m = invalid_argument_message([&] { opt.step(x, Eigen::VectorXd::Ones(3)); });
   REQUIRE(contains(m, "grad has size 3 but params has size 4"));
   unchanged();
   Eigen::VectorXd longer = Eigen::VectorXd::Ones(5);
-  m = message_of([&] { opt.step(longer, Eigen::VectorXd::Ones(5)); });
+  m = invalid_argument_message([&] { opt.step(longer, Eigen::VectorXd::Ones(5)); });
   REQUIRE(contains(m, "step 3: the vector size changed from 4 to 5"));
   unchanged();
-  m = message_of([&] { opt.step(nullptr, nullptr, 4); });
+  m = invalid_argument_message([&] { opt.step(nullptr, nullptr, 4); });
   REQUIRE(contains(m, "null pointer"));
   unchanged();
 
@@ -545,22 +524,24 @@ TEST_CASE("SgdHd rejects bad steps, naming the step, and changes nothing then",
   Eigen::VectorXd p3 = Eigen::VectorXd::Ones(3);
   Eigen::VectorXd g3 = Eigen::VectorXd::Ones(3);
   g3(1) = nan;
-  REQUIRE(contains(message_of([&] { first.step(p3, g3); }), "step 1: grad has a NaN"));
+  REQUIRE(
+      contains(invalid_argument_message([&] { first.step(p3, g3); }), "step 1: grad has a NaN"));
   g3(1) = 0.0;
   first.step(p3, g3);
   g3(1) = inf;
-  REQUIRE(contains(message_of([&] { first.step(p3, g3); }), "step 2: grad has a NaN"));
+  REQUIRE(
+      contains(invalid_argument_message([&] { first.step(p3, g3); }), "step 2: grad has a NaN"));
   REQUIRE(first.step_count() == 1);
 
   hpo::SgdHd fresh;
   Eigen::VectorXd empty;
-  REQUIRE(contains(message_of([&] { fresh.step(empty, empty); }), "params is empty"));
+  REQUIRE(contains(invalid_argument_message([&] { fresh.step(empty, empty); }), "params is empty"));
   REQUIRE(fresh.step_count() == 0);
 
   // With weight decay the message says which sum is not finite.
   hpo::SgdHd decayed = make_sgd(0.01, 1e-2, 0.1);
   Eigen::VectorXd huge = Eigen::VectorXd::Constant(2, std::numeric_limits<double>::max());
-  REQUIRE(contains(message_of([&] { decayed.step(huge, huge); }),
+  REQUIRE(contains(invalid_argument_message([&] { decayed.step(huge, huge); }),
                    "step 1: grad + weight_decay * params has a NaN or infinite entry"));
 
   // A rate that overflows is an hpo::Error, not an InvalidArgument.
