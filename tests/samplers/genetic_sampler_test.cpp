@@ -232,6 +232,89 @@ TEST_CASE("GeneticSampler ranks its population by value, then trial number",
   CHECK(hpo::GeneticSampler::rank_population(trials, hpo::Direction::Minimize, 9).size() == 5);
 }
 
+TEST_CASE("GeneticSampler keeps the population of rank_population incrementally",
+          "[samplers][genetic]") {
+  // Values with ties (rounded) and NaNs, trials finishing out of order, some failing or
+  // pruned, both directions: after each suggestion the incremental population is
+  // rank_population of every Complete trial.
+  for (const hpo::Direction direction : {hpo::Direction::Minimize, hpo::Direction::Maximize}) {
+    hpo::GeneticSampler::Options o;
+    o.population_size = 6;
+    hpo::Study study = ga_study(11, o, direction);
+    const auto& sampler = sampler_of(study);
+    auto value = [](hpo::Trial& t) {
+      const double x = t.suggest_float("x", -2.0, 2.0);
+      const double y = t.suggest_int("y", 0, 3);
+      if (t.number() % 7 == 3) return std::nan("");
+      return std::round(2.0 * (x * x + y)) / 2.0;
+    };
+    int checked = 0;
+    for (int round = 0; round < 40; ++round) {
+      std::vector<hpo::Trial> batch;
+      std::vector<double> values;
+      for (int i = 0; i < 3; ++i) batch.push_back(study.ask());
+      for (hpo::Trial& t : batch) values.push_back(value(t));
+      for (std::size_t i = batch.size(); i-- > 0;) {
+        hpo::Trial& t = batch[i];
+        const double v = values[i];
+        if (t.number() % 11 == 5)
+          study.tell(t, hpo::TrialState::Failed);
+        else if (t.number() % 13 == 6)
+          study.tell(t, hpo::TrialState::Pruned);
+        else
+          study.tell(t, v);
+      }
+      if (sampler.stats().offspring == 0) continue;
+      // The population the last ask saw: the Complete trials finished before it.
+      const int last = batch.back().number();
+      std::vector<hpo::FrozenTrialPtr> complete;
+      for (const auto& t : study.trial_snapshots(hpo::TrialStates{hpo::TrialState::Complete}))
+        if (t->number < last - 2) complete.push_back(t);
+      std::vector<int> expected, actual;
+      for (const auto& t : hpo::GeneticSampler::rank_population(complete, direction, 6))
+        expected.push_back(t->number);
+      for (const auto& t : sampler.population()) actual.push_back(t->number);
+      INFO("round " << round);
+      CHECK(actual == expected);
+      ++checked;
+    }
+    CHECK(checked > 30);
+    // NaN values are at the end of the ranking, so none of them is in this population.
+    for (const auto& t : sampler.population()) CHECK(!std::isnan(t->values[0]));
+  }
+}
+
+TEST_CASE("GeneticSampler does not repeat a Complete or Running point on an integer grid",
+          "[samplers][genetic]") {
+  // 4 x 4 = 16 points; children asked (and their parameters suggested) four at a time and
+  // told in reverse order, so that the check sees Running trials and Complete ones folded in
+  // out of order.
+  auto value = [](hpo::Trial& t) {
+    const int a = t.suggest_int("a", 0, 6, 2);
+    const int b = t.suggest_int("b", 1, 4);
+    return std::abs(a - 2) + std::abs(b - 3) * 0.5;
+  };
+  hpo::GeneticSampler::Options o;
+  o.population_size = 4;
+  hpo::Study study = ga_study(3, o);
+  study.optimize(value, hpo::OptimizeOptions{}.n_trials(4));
+  for (int round = 0; round < 3; ++round) {
+    std::vector<hpo::Trial> batch;
+    std::vector<double> values;
+    for (int i = 0; i < 4; ++i) {
+      batch.push_back(study.ask());
+      values.push_back(value(batch.back()));  // its parameters are in the storage now
+    }
+    for (std::size_t i = batch.size(); i-- > 0;) study.tell(batch[i], values[i]);
+  }
+  std::set<std::pair<int, int>> seen;
+  for (const auto& t : study.trials())
+    seen.emplace(t.param_map().at("a").as<int>(), t.param_map().at("b").as<int>());
+  CHECK(seen.size() == 16);
+  CHECK(sampler_of(study).stats().offspring == 12);
+  CHECK(sampler_of(study).stats().duplicates_avoided > 0);
+}
+
 TEST_CASE("GeneticSampler rejects bad options and multi-objective studies", "[samplers][genetic]") {
   using O = hpo::GeneticSampler::Options;
   std::vector<O> bad(9);

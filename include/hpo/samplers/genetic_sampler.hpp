@@ -3,6 +3,7 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -15,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "hpo/detail/genetic_history.hpp"
 #include "hpo/detail/genetic_operators.hpp"
 #include "hpo/detail/rng.hpp"
 #include "hpo/detail/transform.hpp"
@@ -44,6 +46,13 @@ namespace hpo {
 /// Parameters outside the intersection search space go to a RandomSampler; stats() counts
 /// them. Single objective only: selection is a tournament over a ranking (rank_population),
 /// the piece NSGA-II's non-dominated sorting would replace. There is no generational mode.
+///
+/// Cost per suggestion: independent of the number of finished trials n (amortized). Finished
+/// trials are folded in once, as they finish (detail::GeneticHistory): the Complete count, the
+/// population as a bounded ordered set, and a hash set of the Complete trials' parameter
+/// vectors for the duplicate check (rebuilt once, O(n), when the search space changes). Only
+/// Running trials are scanned, per child. A view filtered by the pruner (Hyperband brackets)
+/// is not a growing prefix of the study, so it is folded from scratch: O(n) per call.
 class GeneticSampler final : public Sampler {
  public:
   /// Options; the names are those of Optuna's NSGAIISampler where it has the setting.
@@ -92,7 +101,11 @@ class GeneticSampler final : public Sampler {
   explicit GeneticSampler(std::uint64_t seed) : GeneticSampler(seed, Options()) {}
   /// Throws InvalidArgument on a bad option.
   GeneticSampler(std::uint64_t seed, Options options)
-      : seed_(seed), options_(std::move(options)), startup_(seed), random_(seed) {
+      : seed_(seed),
+        options_(std::move(options)),
+        startup_(seed),
+        random_(seed),
+        history_(static_cast<std::size_t>(std::max(options_.population_size, 0))) {
     const Options& o = options_;
     auto prob = [](double p) { return p >= 0.0 && p <= 1.0; };
     auto fail = [](const char* what) {
@@ -123,9 +136,10 @@ class GeneticSampler final : public Sampler {
   InternalParams sample_relative(const StudyView& view, const FrozenTrial& trial,
                                  const SearchSpace& space) override {
     if (space.empty()) return {};
-    const std::vector<FrozenTrialPtr> complete = view.trials(TrialStates{TrialState::Complete});
-    if (static_cast<int>(complete.size()) < startup_size()) return {};
-    return breed(view, trial, space, complete);
+    std::optional<detail::GeneticHistory> local;
+    detail::GeneticHistory& history = history_for(view, local);
+    if (history.n_complete() < startup_size()) return {};
+    return breed(view, trial, space, history);
   }
 
   /// Startup draws (Sobol), single values, and counted fallbacks (RandomSampler).
@@ -133,7 +147,8 @@ class GeneticSampler final : public Sampler {
                             const std::string& name, const Distribution& distribution) override {
     if (hpo::single(distribution))
       return random_.sample_independent(view, trial, name, distribution);
-    if (static_cast<int>(view.trials(TrialStates{TrialState::Complete}).size()) < startup_size()) {
+    std::optional<detail::GeneticHistory> local;
+    if (history_for(view, local).n_complete() < startup_size()) {
       if (trial.params.empty()) ++stats_.startup_trials;
       return startup_.sample_independent(view, trial, name, distribution);
     }
@@ -164,9 +179,13 @@ class GeneticSampler final : public Sampler {
   const Options& options() const { return options_; }
   /// What the sampler did so far.
   const Stats& stats() const { return stats_; }
+  /// The population as of the last sampling call on an unfiltered view: the best
+  /// `population_size` Complete trials it had seen, best first (rank_population's order).
+  std::vector<FrozenTrialPtr> population() const { return history_.population(); }
 
   /// The population: the best `size` of `complete` (single objective), best first; ties go to
   /// the lower trial number, NaN values last. Selection only sees positions in this order.
+  /// The sampler keeps the same incrementally (detail::GeneticHistory); this is the reference.
   static std::vector<FrozenTrialPtr> rank_population(const std::vector<FrozenTrialPtr>& complete,
                                                      Direction direction, std::size_t size) {
     // Sort (key, number, index) triples: one pass over the trials, then plain values.
@@ -196,21 +215,31 @@ class GeneticSampler final : public Sampler {
     return std::max(1, options_.n_startup_trials.value_or(options_.population_size));
   }
 
+  /// The history of `view`, brought up to date: the incremental one, or, for a filtered view
+  /// (whose trials are not a growing prefix of the study's), `local` built from scratch.
+  detail::GeneticHistory& history_for(const StudyView& view,
+                                      std::optional<detail::GeneticHistory>& local) {
+    detail::GeneticHistory& h = view.is_filtered() ? local.emplace(history_.capacity()) : history_;
+    h.update(view);
+    return h;
+  }
+
   InternalParams breed(const StudyView& view, const FrozenTrial& trial, const SearchSpace& space,
-                       const std::vector<FrozenTrialPtr>& complete) {
+                       detail::GeneticHistory& history) {
     if (!transform_ || space_ != space) {
       space_ = space;
       transform_.emplace(space, detail::CategoricalEncoding::Index);
     }
     const detail::SearchSpaceTransform& tf = *transform_;
-    const std::vector<FrozenTrialPtr> population = rank_population(
-        complete, view.direction(), static_cast<std::size_t>(options_.population_size));
-    const Eigen::MatrixXd genes = tf.encode(population);
+    const Eigen::MatrixXd genes = tf.encode(history.population());
 
-    std::vector<FrozenTrialPtr> running;  // with `complete`: the trials not to repeat
+    // With the Complete trials of `history`: the trials not to repeat (all at or above the
+    // cursor, which only passes finished trials).
+    std::vector<FrozenTrialPtr> running;
     if (options_.avoid_duplicates)
-      for (const auto& t : view.trials(TrialStates{TrialState::Running}))
-        if (t->number != trial.number) running.push_back(t);
+      for (auto& t :
+           view.trials(TrialStates{TrialState::Running}, TrialRange{history.cursor(), INT_MAX}))
+        if (t->number != trial.number) running.push_back(std::move(t));
     const auto number = static_cast<std::uint64_t>(trial.number);
     // Up to 16 children, then up to 64 random points, then a repeat is accepted.
     constexpr std::uint64_t kChildren = 16, kAttempts = kChildren + 64;
@@ -228,7 +257,7 @@ class GeneticSampler final : public Sampler {
       InternalParams params = tf.decode(child.genes);
       if (!first) first = params;
       if (options_.avoid_duplicates &&
-          (repeats_a_trial(params, space, complete) || repeats_a_trial(params, space, running))) {
+          (history.repeats(params, space) || repeats_a_trial(params, space, running))) {
         ++stats_.duplicates_avoided;
         continue;
       }
@@ -315,7 +344,8 @@ class GeneticSampler final : public Sampler {
     return rng.uniform();
   }
 
-  /// Whether some trial of `others` has exactly `params` (same distributions).
+  /// Whether some trial of `others` has exactly `params` (same distributions); for the few
+  /// Running trials (the Complete ones are in the history's index).
   static bool repeats_a_trial(const InternalParams& params, const SearchSpace& space,
                               const std::vector<FrozenTrialPtr>& others) {
     for (const auto& t : others) {
@@ -342,7 +372,8 @@ class GeneticSampler final : public Sampler {
   RelativeSearchSpace relative_space_;
   SearchSpace space_;
   std::optional<detail::SearchSpaceTransform> transform_;
-  std::set<int> pending_;  // children proposed and not finished yet
+  detail::GeneticHistory history_;  // the study's finished trials (under the sampler lock)
+  std::set<int> pending_;           // children proposed and not finished yet
   Stats stats_;
 };
 
