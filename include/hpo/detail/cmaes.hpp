@@ -24,10 +24,14 @@ inline int cma_default_population_size(int n) {
   return 4 + static_cast<int>(std::floor(3.0 * std::log(static_cast<double>(n))));
 }
 
-/// The strategy parameters of CMA-ES (Hansen's tutorial, ALGORITHMS.md section 3.3).
+/// The strategy parameters of CMA-ES (Hansen's tutorial, ALGORITHMS.md section 3.3), with the
+/// constants of the `cmaes` package (`CMA`) that Optuna's CmaEsSampler uses.
 ///
-/// The separable variant (Ros & Hansen 2008) multiplies the covariance learning rates by
-/// (n + 2) / 3 and keeps the positive weights only (the active update is for full matrices).
+/// The separable variant (Ros & Hansen 2008) takes the parameters of `cmaes`' `SepCMA`: mu
+/// positive weights w'_i = ln(mu + 1) - ln i (no active weights), c1 = 2 / ((n + 1.3)^2 +
+/// mu_eff), c_mu = (n + 2) / 3 (2 / (mu_eff (n + sqrt 2)^2) + (1 - 1 / mu_eff)
+/// min(1, (2 mu_eff - 1) / ((n + 2)^2 + mu_eff))), c_sigma = (mu_eff + 2) / (n + mu_eff + 3),
+/// c_c = 4 / (n + 4); c_mu is capped at 1 - c1 - 1e-8 (which `SepCMA` does not do, see make).
 struct CmaStrategy {
   int n = 0;
   int lambda = 0;
@@ -56,29 +60,43 @@ struct CmaStrategy {
     s.n = n;
     s.lambda = lambda;
     s.mu = lambda / 2;
+    s.chi_n = std::sqrt(dn) * (1.0 - 1.0 / (4.0 * dn) + 1.0 / (21.0 * dn * dn));
     const Eigen::ArrayXd rank = Eigen::ArrayXd::LinSpaced(lambda, 1.0, static_cast<double>(lambda));
+    s.weights = Eigen::VectorXd::Zero(lambda);
+    if (separable) {
+      const Eigen::ArrayXd pos = std::log(s.mu + 1.0) - rank.head(s.mu).log();
+      s.weights.head(s.mu) = pos / pos.sum();
+      s.mu_eff = 1.0 / s.weights.head(s.mu).squaredNorm();
+      s.c1 = 2.0 / ((dn + 1.3) * (dn + 1.3) + s.mu_eff);
+      const double c_mu_full =
+          2.0 / s.mu_eff / ((dn + std::sqrt(2.0)) * (dn + std::sqrt(2.0))) +
+          (1.0 - 1.0 / s.mu_eff) *
+              std::min(1.0, (2.0 * s.mu_eff - 1.0) / ((dn + 2.0) * (dn + 2.0) + s.mu_eff));
+      // Capped at 1 - c1 - 1e-8 as in the full variant (`cmaes` has no cap: with a large
+      // population its C would shrink by a negative factor).
+      s.c_mu = std::min(1.0 - s.c1 - 1e-8, (dn + 2.0) / 3.0 * c_mu_full);
+      s.c_sigma = (s.mu_eff + 2.0) / (dn + s.mu_eff + 3.0);
+      s.d_sigma =
+          1.0 + 2.0 * std::max(0.0, std::sqrt((s.mu_eff - 1.0) / (dn + 1.0)) - 1.0) + s.c_sigma;
+      s.c_c = 4.0 / (dn + 4.0);
+      return s;
+    }
     const Eigen::ArrayXd prime = std::log((lambda + 1) / 2.0) - rank.log();
     const Eigen::ArrayXd pos = prime.head(s.mu);
     const Eigen::ArrayXd neg = prime.tail(lambda - s.mu);
     s.mu_eff = pos.sum() * pos.sum() / pos.square().sum();
 
     s.c1 = 2.0 / ((dn + 1.3) * (dn + 1.3) + s.mu_eff);
-    s.c_mu = std::min(
-        1.0 - s.c1, 2.0 * (s.mu_eff - 2.0 + 1.0 / s.mu_eff) / ((dn + 2.0) * (dn + 2.0) + s.mu_eff));
-    if (separable) {
-      s.c1 *= (dn + 2.0) / 3.0;
-      s.c_mu = std::min(1.0 - s.c1, s.c_mu * (dn + 2.0) / 3.0);
-    }
+    // 1 - c1 - 1e-8 as in `cmaes` (the bound only binds for large populations).
+    s.c_mu = std::min(1.0 - s.c1 - 1e-8, 2.0 * (s.mu_eff - 2.0 + 1.0 / s.mu_eff) /
+                                             ((dn + 2.0) * (dn + 2.0) + s.mu_eff));
     s.c_sigma = (s.mu_eff + 2.0) / (dn + s.mu_eff + 5.0);
     s.d_sigma =
         1.0 + 2.0 * std::max(0.0, std::sqrt((s.mu_eff - 1.0) / (dn + 1.0)) - 1.0) + s.c_sigma;
     s.c_c = (4.0 + s.mu_eff / dn) / (dn + 4.0 + 2.0 * s.mu_eff / dn);
-    s.chi_n = std::sqrt(dn) * (1.0 - 1.0 / (4.0 * dn) + 1.0 / (21.0 * dn * dn));
 
-    s.weights.resize(lambda);
     s.weights.head(s.mu) = pos / pos.sum();
-    s.weights.tail(lambda - s.mu).setZero();
-    if (!separable && neg.size() > 0 && neg.abs().sum() > 0.0) {
+    if (neg.size() > 0 && neg.abs().sum() > 0.0) {
       const double mu_eff_minus = neg.sum() * neg.sum() / neg.square().sum();
       const double scale =
           std::min({1.0 + s.c1 / s.c_mu, 1.0 + 2.0 * mu_eff_minus / (s.mu_eff + 2.0),
@@ -142,9 +160,15 @@ struct CmaTolerances {
 /// Candidates are x = m + sigma B D z with z ~ N(0, I) and C = B D^2 B^T. tell takes one whole
 /// generation and applies the standard update: weighted recombination of the mu best,
 /// cumulative step-size adaptation, rank-one and rank-mu covariance updates with the active
-/// (negative) weights, each scaled by n / ||C^{-1/2} y||^2. The eigendecomposition of C is
-/// refreshed lazily, every max(1, floor(1 / (10 n (c1 + c_mu)))) generations. The separable
-/// variant keeps only the diagonal of C (B = I).
+/// (negative) weights, each scaled by n / (||C^{-1/2} y||^2 + 1e-8). The eigendecomposition of
+/// C is refreshed lazily, every max(1, floor(1 / (10 n (c1 + c_mu)))) generations (that is
+/// every generation below about 150 dimensions, like `cmaes` always). The separable variant keeps
+/// only the diagonal of C (B = I).
+///
+/// The update is that of the `cmaes` package (CMA and SepCMA, version 0.9.1), constants
+/// included: tests/detail/cmaes_test.cpp replays its traces (bench/tools/cmaes_trace.py) and
+/// agrees to about 1e-14. The termination tests are the intended ones of that package, see
+/// stop_reason().
 ///
 /// With a margin (Hamano et al. 2022, see CmaMargin) the distribution of the discrete
 /// coordinates is corrected after each update, and evaluated() maps a candidate to the point
@@ -189,6 +213,9 @@ class CmaEs {
   }
   /// The axis lengths D (square roots of the eigenvalues of C, as of the last refresh).
   const Eigen::VectorXd& axis_lengths() const { return d_; }
+  /// The evolution paths p_sigma (step size) and p_c (covariance).
+  const Eigen::VectorXd& p_sigma() const { return p_sigma_; }
+  const Eigen::VectorXd& p_c() const { return p_c_; }
 
   /// Enables the margin correction for the coordinates with `n_cells[j]` >= 2 grid cells
   /// (0 or 1: continuous); see CmaMargin.
@@ -254,23 +281,24 @@ class CmaEs {
     p_sigma_ = (1.0 - cs) * p_sigma_ +
                std::sqrt(cs * (2.0 - cs) * s_.mu_eff) * (z.leftCols(mu) * w.head(mu));
     const double ps_norm = p_sigma_.norm();
-    sigma_ *= std::exp(std::min(1.0, cs / s_.d_sigma * (ps_norm / s_.chi_n - 1.0)));
-    const double ps_bias = std::sqrt(1.0 - std::pow(1.0 - cs, 2.0 * generation_));
+    sigma_ = std::min(sigma_ * std::exp(cs / s_.d_sigma * (ps_norm / s_.chi_n - 1.0)), kSigmaMax);
+    // The bias correction of ||p_sigma|| uses 2 (g + 1) with g the generations told including
+    // this one, as `cmaes` does (Hansen's tutorial counts one generation less).
+    const double ps_bias = std::sqrt(1.0 - std::pow(1.0 - cs, 2.0 * (generation_ + 1)));
     const bool h_sigma =
         ps_norm / ps_bias < (1.4 + 2.0 / (static_cast<double>(n) + 1.0)) * s_.chi_n;
     p_c_ = (1.0 - cc) * p_c_ + (h_sigma ? std::sqrt(cc * (2.0 - cc) * s_.mu_eff) : 0.0) * y_w;
 
-    // Active weights are rescaled by n / ||C^{-1/2} y||^2.
+    // Active weights are rescaled by n / (||C^{-1/2} y||^2 + 1e-8) (the 1e-8 of `cmaes`).
     Eigen::VectorXd w_o = w;
     for (Eigen::Index k = mu; k < lambda; ++k)
-      if (w[k] < 0.0)
-        w_o[k] = w[k] * static_cast<double>(n) / std::max(z.col(k).squaredNorm(), 1e-300);
+      if (w[k] < 0.0) w_o[k] = w[k] * static_cast<double>(n) / (z.col(k).squaredNorm() + kEps);
     const double delta = h_sigma ? 0.0 : cc * (2.0 - cc);
     const double decay = 1.0 + s_.c1 * delta - s_.c1 - s_.c_mu * w.sum();
     if (separable_) {
       diag_ = decay * diag_ + s_.c1 * p_c_.cwiseAbs2() + s_.c_mu * (y.cwiseAbs2() * w_o);
-      diag_ = diag_.cwiseMax(1e-300);
-      d_ = diag_.cwiseSqrt();
+      d_ =
+          diag_.unaryExpr([](double v) { return v < 0.0 ? kEps : v; }).cwiseMax(1e-300).cwiseSqrt();
     } else {
       c_ = decay * c_ + s_.c1 * p_c_ * p_c_.transpose() +
            s_.c_mu * (y * w_o.asDiagonal() * y.transpose());
@@ -281,6 +309,13 @@ class CmaEs {
   }
 
   /// The first termination test that holds, or CmaStop::None.
+  ///
+  /// The tests and tolerances of `cmaes`' should_stop(), as that package describes them; two
+  /// of its expressions differ from their description and are written here as described:
+  /// TolX compares the standard deviations sigma sqrt(C_ii) and sigma |p_c| with tol_x
+  /// (`cmaes`: sigma C_ii and the signed sigma p_c), and ConditionCov tests the condition
+  /// number of C, (max D / min D)^2 (`cmaes`: max D / min D, its square root). They only
+  /// matter with restarts, which Optuna 3.1 does not do by default.
   CmaStop stop_reason() const {
     const Eigen::VectorXd dc = diagonal();
     const double tol_x = tol_.tol_x_factor * sigma0_;
@@ -320,7 +355,9 @@ class CmaEs {
     eigen_generation_ = generation_;
     c_ = (c_ + c_.transpose()) / 2.0;
     const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(c_);
-    const Eigen::VectorXd eig = es.eigenvalues().cwiseMax(1e-300);
+    // A negative eigenvalue (rounding) becomes 1e-8, as in `cmaes`.
+    const Eigen::VectorXd eig =
+        es.eigenvalues().unaryExpr([](double v) { return v < 0.0 ? kEps : v; }).cwiseMax(1e-300);
     b_ = es.eigenvectors();
     d_ = eig.cwiseSqrt();
     c_ = b_ * eig.asDiagonal() * b_.transpose();
@@ -338,6 +375,9 @@ class CmaEs {
       history_next_ = (history_next_ + 2) % cap;
     }
   }
+
+  static constexpr double kEps = 1e-8;
+  static constexpr double kSigmaMax = 1e32;
 
   CmaStrategy s_;
   bool separable_;

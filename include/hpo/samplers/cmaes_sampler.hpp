@@ -64,8 +64,8 @@ class CmaEsSampler final : public Sampler {
     /// Complete trials drawn at random before CMA-ES takes over (at least 1 is needed to
     /// know the search space).
     int n_startup_trials = 1;
-    /// Diagonal covariance (sep-CMA-ES, Ros & Hansen 2008): faster learning on separable
-    /// problems, O(n) per candidate.
+    /// Diagonal covariance (sep-CMA-ES, Ros & Hansen 2008, with the strategy parameters of the
+    /// `cmaes` package's SepCMA): faster learning on separable problems, O(n) per candidate.
     bool use_separable_cma = false;
     /// CMA-ES with Margin (Hamano et al. 2022) for int and stepped float parameters; not with
     /// use_separable_cma.
