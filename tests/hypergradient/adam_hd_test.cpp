@@ -165,23 +165,8 @@ TEST_CASE(
     "On minibatch logistic regression Adam-HD beats Adam from 10x too small and 10x too "
     "large",
     "[hypergradient][adam_hd]") {
-  const LogisticRegression problem(10);
-  const int steps = 500;
-  const double f_min = hd_test::logistic_min_loss(problem);
-  const double good = hd_test::best_fixed_lr(
-      [](double lr, double beta) { return make_adam(lr, beta); }, problem, steps);
-  for (double factor : {0.1, 10.0}) {
-    auto plain_opt = make_adam(factor * good, 0.0);
-    const double plain = hd_test::run(plain_opt, problem, steps).loss;
-    for (double beta : {0.01, 0.03, 0.1}) {
-      INFO("alpha_0 = " << factor << " x " << good << ", hypergrad_lr = " << beta);
-      auto opt = make_adam(factor * good, beta);
-      REQUIRE(hd_test::run(opt, problem, steps).loss < plain);
-    }
-    auto opt = make_adam(factor * good, 0.03);
-    INFO("alpha_0 = " << factor << " x " << good << ", hypergrad_lr = 0.03");
-    REQUIRE(hd_test::run(opt, problem, steps).loss - f_min < 0.01 * (plain - f_min));
-  }
+  hd_test::check_beats_fixed_rate([](double lr, double beta) { return make_adam(lr, beta); },
+                                  LogisticRegression(10), 500, {0.01, 0.03, 0.1}, 0.03, 0.01);
 }
 
 TEST_CASE("AdamHd clips alpha to [lr_min, lr_max]; by default it never goes negative",

@@ -11,10 +11,12 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <random>
 #include <vector>
 
 #include "hpo/errors.hpp"
+#include "support/catch.hpp"
 
 namespace hd_test {
 
@@ -244,6 +246,28 @@ inline double last_fifth_relative_change(const std::vector<double>& lrs) {
   const auto first = lrs.begin() + static_cast<std::ptrdiff_t>(lrs.size() * 4 / 5);
   const auto [lo, hi] = std::minmax_element(first, lrs.end());
   return (*hi - *lo) / std::abs(lrs.back());
+}
+
+/// On logistic regression, from alpha_0 = 0.1 and 10 times the best fixed rate: with each of
+/// `betas` the optimizer made by make(lr, beta) ends below the fixed rate (beta 0), and with
+/// `beta_mid` it also closes all but `fraction` of the fixed rate's distance to the minimum.
+template <class Make>
+void check_beats_fixed_rate(Make make, const LogisticRegression& problem, int steps,
+                            std::initializer_list<double> betas, double beta_mid, double fraction) {
+  const double f_min = logistic_min_loss(problem);
+  const double good = best_fixed_lr(make, problem, steps);
+  for (double factor : {0.1, 10.0}) {
+    auto plain_opt = make(factor * good, 0.0);
+    const double plain = run(plain_opt, problem, steps).loss;
+    for (double beta : betas) {
+      INFO("alpha_0 = " << factor << " x " << good << ", hypergrad_lr = " << beta);
+      auto opt = make(factor * good, beta);
+      REQUIRE(run(opt, problem, steps).loss < plain);
+    }
+    auto opt = make(factor * good, beta_mid);
+    INFO("alpha_0 = " << factor << " x " << good << ", hypergrad_lr = " << beta_mid);
+    REQUIRE(run(opt, problem, steps).loss - f_min < fraction * (plain - f_min));
+  }
 }
 
 }  // namespace hd_test

@@ -215,40 +215,14 @@ TEST_CASE(
     "[hypergradient][sgd_hd]") {
   // 10 fixed minibatches of 20 points, cycled; the loss is the full-batch objective.
   const LogisticRegression problem(10);
-  const int steps = 500;
-  const double f_min = hd_test::logistic_min_loss(problem);
   SECTION("SGD-HD") {
-    const double good = hd_test::best_fixed_lr(
-        [](double lr, double beta) { return make_sgd(lr, beta); }, problem, steps);
-    for (double factor : {0.1, 10.0}) {
-      auto plain_opt = make_sgd(factor * good, 0.0);
-      const double plain = hd_test::run(plain_opt, problem, steps).loss;
-      for (double beta : {0.03, 0.1, 0.3}) {
-        INFO("alpha_0 = " << factor << " x " << good << ", hypergrad_lr = " << beta);
-        auto opt = make_sgd(factor * good, beta);
-        REQUIRE(hd_test::run(opt, problem, steps).loss < plain);
-      }
-      // The middle beta at least halves the distance to the minimum.
-      auto opt = make_sgd(factor * good, 0.1);
-      INFO("alpha_0 = " << factor << " x " << good << ", hypergrad_lr = 0.1");
-      REQUIRE(hd_test::run(opt, problem, steps).loss - f_min < 0.5 * (plain - f_min));
-    }
+    // The middle beta at least halves the distance to the minimum.
+    hd_test::check_beats_fixed_rate([](double lr, double beta) { return make_sgd(lr, beta); },
+                                    problem, 500, {0.03, 0.1, 0.3}, 0.1, 0.5);
   }
   SECTION("SGDN-HD") {
-    const double good = hd_test::best_fixed_lr(
-        [](double lr, double beta) { return make_sgdn(lr, beta); }, problem, steps);
-    for (double factor : {0.1, 10.0}) {
-      auto plain_opt = make_sgdn(factor * good, 0.0);
-      const double plain = hd_test::run(plain_opt, problem, steps).loss;
-      for (double beta : {0.01, 0.03, 0.1}) {
-        INFO("alpha_0 = " << factor << " x " << good << ", hypergrad_lr = " << beta);
-        auto opt = make_sgdn(factor * good, beta);
-        REQUIRE(hd_test::run(opt, problem, steps).loss < plain);
-      }
-      auto opt = make_sgdn(factor * good, 0.03);
-      INFO("alpha_0 = " << factor << " x " << good << ", hypergrad_lr = 0.03");
-      REQUIRE(hd_test::run(opt, problem, steps).loss - f_min < 0.5 * (plain - f_min));
-    }
+    hd_test::check_beats_fixed_rate([](double lr, double beta) { return make_sgdn(lr, beta); },
+                                    problem, 500, {0.01, 0.03, 0.1}, 0.03, 0.5);
   }
 }
 
