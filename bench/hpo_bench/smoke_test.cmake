@@ -47,11 +47,18 @@ foreach(_needle "| branin | 2 | random |" "| mixed | 4 | grid |" "regret@10")
 endforeach()
 
 execute_process(
-  COMMAND "${HPO_BENCH}" --functions branin --samplers hypergradient --seeds 1 --trials 10
+  COMMAND "${HPO_BENCH}" --functions branin --samplers annealing --seeds 1 --trials 10
           --out "${WORK_DIR}/never.csv"
   RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err)
-if(NOT _rc EQUAL 2 OR NOT _err MATCHES "not in the library yet")
-  message(FATAL_ERROR "--samplers hypergradient: expected exit 2 and 'not in the library yet', got ${_rc}: ${_err}")
+if(NOT _rc EQUAL 2 OR NOT _err MATCHES "unknown sampler 'annealing' \\(available: .*gp\\+hypergradient")
+  message(FATAL_ERROR "--samplers annealing: expected exit 2 and 'unknown sampler', got ${_rc}: ${_err}")
+endif()
+execute_process(
+  COMMAND "${HPO_BENCH}" --functions branin --samplers hypergradient,gp+hypergradient --seeds 1
+          --trials 16 --out "${WORK_DIR}/hd.csv"
+  RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err)
+if(NOT _rc EQUAL 0 OR NOT _out MATCHES "\\| branin \\| 2 \\| gp\\+hypergradient \\|")
+  message(FATAL_ERROR "--samplers hypergradient,gp+hypergradient: exit ${_rc}: ${_out}${_err}")
 endif()
 if(HPO_PLOT_BENCH)
   set(_md "${WORK_DIR}/smoke.md")

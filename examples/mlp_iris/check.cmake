@@ -8,7 +8,11 @@
 # 2. --dump-split: 90 / 30 / 30 distinct row indices covering 0..149;
 # 3. --jobs 2 gives the same result as --jobs 1 (no pruner, so no dependence on timing);
 # 4. the issue's promise, on a short budget: test accuracy >= 0.93 on at least 4 of seeds 0..4
-#    (default sampler and pruner, 15 trials, epoch budgets up to 40).
+#    (default sampler and pruner, 15 trials, epoch budgets up to 40);
+# 5. --lr-adaptation hd: bad values of it, --hypergrad-lr and --lr-sweep -> 2 with a clear
+#    message; a study runs with the rate adapted (printed, in the JSON, same result with
+#    --jobs 2); in the learning-rate sweep, the runs started at lr 1e-4 fail without it and
+#    succeed with it, the rate having risen more than 10x.
 
 foreach(_var IN ITEMS EXE DATA WORK)
   if(NOT DEFINED ${_var})
@@ -37,9 +41,9 @@ function(json_number json key out_var)
 endfunction()
 
 # 1. Exit statuses and messages.
-run(2 text --sampler hypergradient)
-if(NOT text MATCHES "available: qmc, random, grid, gp, tpe, cmaes, genetic")
-  message(FATAL_ERROR "--sampler hypergradient: no list of available samplers:\n${text}")
+run(2 text --sampler annealing)
+if(NOT text MATCHES "qmc, random, grid, gp, tpe, cmaes, genetic, hypergradient")
+  message(FATAL_ERROR "--sampler annealing: no list of the samplers:\n${text}")
 endif()
 run(2 text --trials zero)
 run(1 text --data "${WORK}/no-such-file.csv")
@@ -111,3 +115,78 @@ if(_good LESS 4)
   message(FATAL_ERROR "test accuracy >= 0.93 on ${_good} of 5 seeds, expected at least 4")
 endif()
 message(STATUS "test accuracy >= 0.93 on ${_good} of 5 seeds")
+
+# 5. Hypergradient descent (--lr-adaptation hd).
+# run_message(<expected text> ARGS...): the command line is refused (status 2) with that text.
+function(run_message expected)
+  run(2 text ${ARGN})
+  string(FIND "${text}" "${expected}" _at)
+  if(_at LESS 0)
+    message(FATAL_ERROR "hpo_mlp_iris ${ARGN}: the message does not say '${expected}':\n${text}")
+  endif()
+endfunction()
+run_message("--lr-adaptation must be one of none, hd (got 'sgdhd')" --lr-adaptation sgdhd)
+run_message("--hypergrad-lr needs a number > 0 (got '-1')" --lr-adaptation hd --hypergrad-lr -1)
+run_message("--hypergrad-lr needs a number > 0 (got '1e-3x')" --lr-adaptation hd
+            --hypergrad-lr 1e-3x)
+run_message("--hypergrad-lr needs --lr-adaptation hd" --hypergrad-lr 0.01)
+run_message("--lr-sweep replaces --sampler" --lr-sweep --sampler random)
+
+foreach(_jobs IN ITEMS 1 2)
+  run(0 text --lr-adaptation hd --pruner none --trials 8 --max-epochs 30 --seed 1 --jobs ${_jobs}
+          --out "${WORK}/hd${_jobs}.json")
+  file(READ "${WORK}/hd${_jobs}.json" _json)
+  string(REGEX REPLACE "\"(elapsed_seconds|jobs)\": [0-9.]+" "" _hd_${_jobs} "${_json}")
+endforeach()
+foreach(_expected IN ITEMS "learning rate: hypergradient descent from each trial's lr"
+                           "learning rate adapted from" "8 trials: 8 complete, 0 pruned, 0 failed")
+  string(FIND "${text}" "${_expected}" _at)
+  if(_at LESS 0)
+    message(FATAL_ERROR "--lr-adaptation hd: the output lacks '${_expected}':\n${text}")
+  endif()
+endforeach()
+string(REGEX MATCHALL "lr [0-9.e+-]+->[0-9.e+-]+ " _adapted "${text}")
+list(LENGTH _adapted _n)
+if(NOT _n EQUAL 8)
+  message(FATAL_ERROR "--lr-adaptation hd: ${_n} of 8 trial lines show 'lr A->B':\n${text}")
+endif()
+if(NOT _hd_1 MATCHES "\"lr_adaptation\": \"hd\"")
+  message(FATAL_ERROR "--lr-adaptation hd: no \"lr_adaptation\" in the result:\n${_hd_1}")
+endif()
+json_number("${_hd_1}" best_lr_final _lr_final)
+if(NOT _lr_final GREATER 0)
+  message(FATAL_ERROR "--lr-adaptation hd: best_lr_final ${_lr_final}")
+endif()
+if(NOT _hd_1 STREQUAL _hd_2)
+  message(FATAL_ERROR "--lr-adaptation hd: --jobs 2 gave another result:\n${_hd_1}\n${_hd_2}")
+endif()
+json_number("${_hd_1}" lr _lr)
+if(_lr STREQUAL _lr_final)
+  message(FATAL_ERROR "--lr-adaptation hd: the best trial's rate stayed at its lr ${_lr}")
+endif()
+
+# The sweep of seed 0: at lr 1e-4 the schedule leaves both optimizers below 0.9 validation
+# accuracy (0.33 and 0.47); hypergradient descent raises the rate and reaches it.
+foreach(_mode IN ITEMS none hd)
+  run(0 text --lr-sweep --pruner none --seed 0 --lr-adaptation ${_mode})
+  string(REGEX MATCHALL "val_acc [0-9.]+ [^\n]* lr 1\\.00e-04[^ ]* [^\n]*" _lines "${text}")
+  list(LENGTH _lines _n)
+  if(NOT _n EQUAL 2)
+    message(FATAL_ERROR "--lr-sweep: ${_n} trials at lr 1e-4, expected 2:\n${text}")
+  endif()
+  foreach(_line IN LISTS _lines)
+    string(REGEX MATCH "^val_acc ([0-9.]+)" _ "${_line}")
+    set(_acc "${CMAKE_MATCH_1}")
+    if(_mode STREQUAL "none" AND NOT _acc LESS 0.9)
+      message(FATAL_ERROR "--lr-sweep: the schedule at lr 1e-4 reached ${_acc}:\n${_line}")
+    endif()
+    if(_mode STREQUAL "hd")
+      string(REGEX MATCH "lr 1\\.00e-04->([0-9.e+-]+)" _ "${_line}")
+      if(_acc LESS 0.9 OR NOT CMAKE_MATCH_1 GREATER 1e-3)
+        message(FATAL_ERROR "--lr-sweep --lr-adaptation hd at lr 1e-4: accuracy ${_acc}, rate "
+                            "${CMAKE_MATCH_1}:\n${_line}")
+      endif()
+    endif()
+  endforeach()
+endforeach()
+message(STATUS "--lr-adaptation hd: study, --jobs 2 and the lr sweep as expected")

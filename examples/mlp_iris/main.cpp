@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 //
 // Tunes a small MLP on the iris data: eight hyperparameters, a warm-up + cosine learning-rate
-// schedule, early stopping, and a pruner, all from hpo. Run with --help for the options.
+// schedule (or, with --lr-adaptation hd, a rate adapted online by hypergradient descent), early
+// stopping, and a pruner, all from hpo. Run with --help for the options.
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -35,11 +37,19 @@ struct TrialConfig {
   iris::MlpConfig mlp;
 };
 
+/// The learning rates of --lr-sweep: 10^(k/2) for k = -8..0, i.e. 1e-4 to 1.
+std::vector<hpo::ParamValue> sweep_learning_rates() {
+  std::vector<hpo::ParamValue> lrs;
+  for (int k = -8; k <= 0; ++k) lrs.emplace_back(std::pow(10.0, 0.5 * k));
+  return lrs;
+}
+
 /// Asks the trial for every hyperparameter, always all of them in the same order (QMC maps
-/// the i-th parameter to the i-th coordinate).
-TrialConfig suggest(hpo::Trial& t, int max_epochs) {
+/// the i-th parameter to the i-th coordinate). --lr-sweep widens the range of lr to its grid.
+TrialConfig suggest(hpo::Trial& t, int max_epochs, bool lr_sweep) {
   TrialConfig c;
-  c.lr = t.suggest_float("lr", 1e-3, 0.3, hpo::Log);
+  c.lr = lr_sweep ? t.suggest_float("lr", 1e-4, 1.0, hpo::Log)
+                  : t.suggest_float("lr", 1e-3, 0.3, hpo::Log);
   c.mlp.hidden_units = t.suggest_int("units", 4, 64, hpo::Log);
   c.mlp.hidden_layers = t.suggest_int("layers", 1, 2);
   c.mlp.activation = t.suggest_categorical<std::string>("activation", {"relu", "tanh"}) == "relu"
@@ -66,8 +76,22 @@ hpo::GridSampler::Grid make_grid(int max_epochs) {
           {"epochs", {std::min(60, max_epochs)}}};
 }
 
-/// The sampler --sampler names, seeded with --seed.
+/// The grid of --lr-sweep: 9 learning rates x 2 optimizers, one network.
+hpo::GridSampler::Grid make_lr_sweep_grid(int max_epochs) {
+  return {{"lr", sweep_learning_rates()},
+          {"units", {16}},
+          {"layers", {1}},
+          {"activation", {"relu"}},
+          {"optimizer", {"adam", "sgd"}},
+          {"weight_decay", {1e-4}},
+          {"batch_size", {16}},
+          {"epochs", {std::min(60, max_epochs)}}};
+}
+
+/// The sampler --sampler names (or --lr-sweep's grid), seeded with --seed.
 std::unique_ptr<hpo::Sampler> make_sampler(const iris::Options& o) {
+  if (o.lr_sweep)
+    return std::make_unique<hpo::GridSampler>(make_lr_sweep_grid(o.max_epochs), o.seed);
   if (o.sampler == "random") return std::make_unique<hpo::RandomSampler>(o.seed);
   if (o.sampler == "grid")
     return std::make_unique<hpo::GridSampler>(make_grid(o.max_epochs), o.seed);
@@ -75,6 +99,7 @@ std::unique_ptr<hpo::Sampler> make_sampler(const iris::Options& o) {
   if (o.sampler == "tpe") return std::make_unique<hpo::TPESampler>(o.seed);
   if (o.sampler == "cmaes") return std::make_unique<hpo::CmaEsSampler>(o.seed);
   if (o.sampler == "genetic") return std::make_unique<hpo::GeneticSampler>(o.seed);
+  if (o.sampler == "hypergradient") return std::make_unique<hpo::HypergradientSampler>(o.seed);
   return std::make_unique<hpo::QmcSampler>(o.seed);
 }
 
@@ -132,10 +157,22 @@ class Leader {
 
 /// Trains one network for a trial; returns its best validation accuracy. The trial's own RNG
 /// stream draws the weights and shuffles the batches, so any thread gives the same result.
+/// With --lr-adaptation hd the suggested lr is alpha_0 of hypergradient descent, which replaces
+/// the schedule; the rate reached after each epoch is the user attribute "lr_final".
 double run_trial(hpo::Trial& trial, const iris::Dataset& train, const iris::Dataset& valid,
                  const iris::Options& o, Leader& leader) {
-  const TrialConfig c = suggest(trial, o.max_epochs);
-  auto rng = Rng::stream(o.seed, static_cast<std::uint64_t>(trial.number()), hash_name("train"));
+  TrialConfig c = suggest(trial, o.max_epochs, o.lr_sweep);
+  const bool hd = o.lr_adaptation == "hd";
+  if (hd) {
+    c.mlp.lr_adaptation = iris::LrAdaptation::Hypergradient;
+    c.mlp.hypergrad_lr = o.hypergrad_lr.value_or(iris::kDefaultHypergradLr);
+  }
+  // Each trial's own initial weights and minibatch order; the probes of one hypergradient
+  // iteration share theirs (common random numbers), so that their difference is the effect of
+  // the hyperparameters and not of the draw.
+  const std::uint64_t draw = hpo::HypergradientSampler::common_seed(trial.frozen())
+                                 .value_or(static_cast<std::uint64_t>(trial.number()));
+  auto rng = Rng::stream(o.seed, draw, hash_name("train"));
   iris::Mlp net(c.mlp, rng);
   hpo::SequentialLR schedule(
       {hpo::LinearLR(c.lr, 0.1, 1.0, kWarmup), hpo::CosineAnnealingLR(c.lr, c.epochs - kWarmup)},
@@ -151,7 +188,8 @@ double run_trial(hpo::Trial& trial, const iris::Dataset& train, const iris::Data
   std::optional<iris::Mlp> best_net;
   int epoch = 0;
   for (; epoch < c.epochs; ++epoch) {
-    net.train_epoch(train, schedule.lr(), rng);
+    net.train_epoch(train, hd ? c.lr : schedule.lr(), rng);
+    if (hd) trial.set_user_attr("lr_final", *net.adapted_lr());
     const iris::Evaluation e = net.evaluate(valid);
     if (!best_net || e.accuracy > best.accuracy ||
         (e.accuracy == best.accuracy && e.loss < best.loss)) {
@@ -183,12 +221,17 @@ void print_trial(const hpo::FrozenTrial& t, Leader& best) {
   else
     what = fmt::format("{}: {}", t.state, t.fail_reason);
   // All eight parameters are suggested before training starts; a trial that failed earlier
-  // (it should not) gets the plain parameter map.
+  // (it should not) gets the plain parameter map. With --lr-adaptation hd, "lr A->B" is the
+  // initial rate and the one hypergradient descent reached.
+  const auto lr_final = t.user_attrs.find("lr_final");
+  const std::string adapted = lr_final == t.user_attrs.end()
+                                  ? std::string()
+                                  : fmt::format("->{:.2e}", lr_final->second.as<double>());
   const std::string params =
       p.size() < 8
           ? fmt::format("{}", p)
-          : fmt::format("lr {:.2e} {}x{} {} {} wd {:.1e} batch {} epochs {}",
-                        p.at("lr").as<double>(), p.at("units").as<std::int64_t>(),
+          : fmt::format("lr {:.2e}{} {}x{} {} {} wd {:.1e} batch {} epochs {}",
+                        p.at("lr").as<double>(), adapted, p.at("units").as<std::int64_t>(),
                         p.at("layers").as<std::int64_t>(), p.at("activation").as<std::string>(),
                         p.at("optimizer").as<std::string>(), p.at("weight_decay").as<double>(),
                         p.at("batch_size").as<std::int64_t>(), p.at("epochs").as<std::int64_t>());
@@ -200,9 +243,11 @@ void print_trial(const hpo::FrozenTrial& t, Leader& best) {
   std::fflush(stdout);
 }
 
-/// The result file: best parameters and scores, trial counts, elapsed time.
-std::string result_json(const iris::Options& o, const hpo::ParamMap& params, const Leader& leader,
+/// The result file: best parameters and scores, trial counts, elapsed time; with
+/// --lr-adaptation hd also the adaptation and the rate the best trial reached.
+std::string result_json(const iris::Options& o, const hpo::FrozenTrial& best, const Leader& leader,
                         double test_accuracy, const int counts[3], double elapsed) {
+  const hpo::ParamMap params = best.param_map();
   std::string out = "{\n  \"best_params\": {";
   bool first = true;
   for (const auto& [name, value] : params) {
@@ -216,10 +261,14 @@ std::string result_json(const iris::Options& o, const hpo::ParamMap& params, con
       "}},\n  \"best_trial\": {},\n  \"best_validation_accuracy\": {},\n"
       "  \"best_validation_loss\": {},\n  \"test_accuracy\": {},\n  \"trials_completed\": {},\n"
       "  \"trials_pruned\": {},\n  \"trials_failed\": {},\n  \"elapsed_seconds\": {:.3f},\n"
-      "  \"sampler\": \"{}\",\n  \"pruner\": \"{}\",\n  \"seed\": {},\n  \"jobs\": {}\n}}\n",
+      "  \"sampler\": \"{}\",\n  \"pruner\": \"{}\",\n  \"seed\": {},\n  \"jobs\": {}",
       leader.number(), leader.evaluation().accuracy, leader.evaluation().loss, test_accuracy,
-      counts[0], counts[1], counts[2], elapsed, o.sampler, o.pruner, o.seed, o.jobs);
-  return out;
+      counts[0], counts[1], counts[2], elapsed, o.lr_sweep ? "lr-sweep" : o.sampler, o.pruner,
+      o.seed, o.jobs);
+  if (o.lr_adaptation != "none")
+    out += fmt::format(",\n  \"lr_adaptation\": \"{}\",\n  \"best_lr_final\": {}", o.lr_adaptation,
+                       best.user_attrs.at("lr_final").as<double>());
+  return out + "\n}\n";
 }
 
 /// Writes `text` to `path`; throws std::runtime_error if it cannot.
@@ -245,7 +294,11 @@ int run(const iris::Options& o) {
   fmt::print(
       "iris: {} train / {} valid / {} test rows (seed {}); sampler {}, pruner {}, {} trials, "
       "{} jobs\n",
-      train.size(), valid.size(), split.test.size(), o.seed, o.sampler, o.pruner, o.trials, o.jobs);
+      train.size(), valid.size(), split.test.size(), o.seed, o.lr_sweep ? "lr-sweep" : o.sampler,
+      o.pruner, o.trials, o.jobs);
+  if (o.lr_adaptation == "hd")
+    fmt::print("learning rate: hypergradient descent from each trial's lr (hypergrad_lr {})\n",
+               o.hypergrad_lr.value_or(iris::kDefaultHypergradLr));
 
   Leader leader;
   hpo::Study study(hpo::Direction::Maximize, make_sampler(o), make_pruner(o));
@@ -273,16 +326,20 @@ int run(const iris::Options& o) {
   const double test_accuracy = leader.net()->evaluate(test).accuracy;
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const hpo::ParamMap params = study.trial(leader.number()).param_map();
+  const hpo::FrozenTrial best = study.trial(leader.number());
+  const hpo::ParamMap params = best.param_map();
 
   fmt::print("\n{} trials: {} complete, {} pruned, {} failed in {:.2f} s\n", study.n_trials(),
              counts[0], counts[1], counts[2], elapsed);
   fmt::print("best trial {}: validation accuracy {:.4f} (loss {:.4f})\n  {}\n", leader.number(),
              leader.evaluation().accuracy, leader.evaluation().loss, params);
+  if (o.lr_adaptation == "hd")
+    fmt::print("  learning rate adapted from {:.4g} to {:.4g}\n", params.at("lr").as<double>(),
+               best.user_attrs.at("lr_final").as<double>());
   fmt::print("test accuracy {:.4f} ({} of {})\n", test_accuracy,
              static_cast<int>(test_accuracy * static_cast<double>(test.size()) + 0.5), test.size());
   if (o.out) {
-    write_file(*o.out, result_json(o, params, leader, test_accuracy, counts, elapsed));
+    write_file(*o.out, result_json(o, best, leader, test_accuracy, counts, elapsed));
     fmt::print("result written to {}\n", *o.out);
   }
   return 0;

@@ -2,15 +2,20 @@
 #pragma once
 
 // A small multilayer perceptron on Eigen: ReLU or tanh hidden layers, a softmax output trained
-// with cross-entropy and L2 weight decay, minibatch SGD with momentum or Adam.
+// with cross-entropy and L2 weight decay, minibatch SGD with momentum or Adam, at a learning rate
+// set per epoch or adapted at every minibatch by hypergradient descent (hpo::SgdnHd,
+// hpo::AdamHd).
 
 #include <cmath>
 #include <cstdint>
 #include <numeric>
+#include <optional>
 #include <vector>
 
 #include <Eigen/Dense>
 #include <hpo/detail/rng.hpp>
+#include <hpo/hypergradient/adam_hd.hpp>
+#include <hpo/hypergradient/sgd_hd.hpp>
 
 #include "data.hpp"
 
@@ -20,6 +25,21 @@ namespace iris {
 enum class Activation { Relu, Tanh };
 /// The update rule.
 enum class Optimizer { Sgd, Adam };
+/// Where the learning rate of a minibatch step comes from.
+enum class LrAdaptation {
+  /// The rate passed to train_epoch (the caller's schedule).
+  None,
+  /// Hypergradient descent: the rate of the first train_epoch call is alpha_0, then one rate
+  /// shared by the whole network follows hpo::SgdnHd (Optimizer::Sgd) or hpo::AdamHd
+  /// (Optimizer::Adam) at every minibatch; the rates of later calls are ignored.
+  Hypergradient
+};
+
+/// The default beta, the rate of the rate, of LrAdaptation::Hypergradient. It is not scale-free
+/// (SGD-HD's first change of the rate is about beta |g|^2, Adam-HD's about beta |g|_1), but on
+/// this network 1e-3 to 3e-3 suits both optimizers and 0.01 already lets a few runs diverge
+/// (docs/hypergradient.md, "In the iris example").
+inline constexpr double kDefaultHypergradLr = 3e-3;
 
 /// What defines a network and its training, apart from the learning rate (set per epoch).
 struct MlpConfig {
@@ -29,6 +49,9 @@ struct MlpConfig {
   Optimizer optimizer = Optimizer::Adam;
   double weight_decay = 1e-4;
   int batch_size = 16;
+  LrAdaptation lr_adaptation = LrAdaptation::None;
+  /// beta for LrAdaptation::Hypergradient.
+  double hypergrad_lr = kDefaultHypergradLr;
 };
 
 /// Loss and accuracy on a data set.
@@ -56,7 +79,8 @@ class Mlp {
     }
   }
 
-  /// One pass over `train` in minibatches, in an order shuffled with `rng`, at learning rate lr.
+  /// One pass over `train` in minibatches, in an order shuffled with `rng`, at learning rate lr
+  /// (with LrAdaptation::Hypergradient: lr is alpha_0 at the first call, ignored afterwards).
   void train_epoch(const Dataset& train, double lr, hpo::detail::Rng& rng) {
     std::vector<int> order(static_cast<std::size_t>(train.size()));
     std::iota(order.begin(), order.end(), 0);
@@ -83,6 +107,14 @@ class Mlp {
     }
     const double n = static_cast<double>(data.size());
     return {e.loss / n, e.accuracy / n};
+  }
+
+  /// The rate hypergradient descent has reached (alpha of the last step), or empty without
+  /// LrAdaptation::Hypergradient or before the first step.
+  std::optional<double> adapted_lr() const {
+    if (sgdn_hd_) return sgdn_hd_->lr();
+    if (adam_hd_) return adam_hd_->lr();
+    return std::nullopt;
   }
 
  private:
@@ -121,6 +153,8 @@ class Mlp {
 
   /// One update on a minibatch: backpropagation, then SGD with momentum 0.9 or Adam.
   void step(const Dataset& batch, double lr) {
+    const bool hd = config_.lr_adaptation == LrAdaptation::Hypergradient;
+    if (hd) start_hypergradient(lr);
     const auto a = forward(batch.x);
     Eigen::MatrixXd delta = a.back();  // d(loss)/d(logits) = (p - onehot) / n
     for (Eigen::Index i = 0; i < batch.size(); ++i)
@@ -138,8 +172,74 @@ class Mlp {
         else
           delta = (delta.array() * (1.0 - a[l].array().square())).matrix();
       }
-      update(layer.w, layer.mw, layer.vw, gw, lr);
-      update(layer.b, layer.mb, layer.vb, gb, lr);
+      if (hd) {
+        // Backpropagation visits the layers last to first; the flat vector keeps them in order.
+        const Eigen::Index offset = layer_offset(l);
+        grad_.segment(offset, gw.size()) = gw.reshaped();
+        grad_.segment(offset + gw.size(), gb.size()) = gb;
+      } else {
+        update(layer.w, layer.mw, layer.vw, gw, lr);
+        update(layer.b, layer.mb, layer.vb, gb, lr);
+      }
+    }
+    if (!hd) return;
+    // One step over all the parameters as one vector: the hypergradient is the sum over every
+    // layer of grad_t . d_{t-1}, and the network shares one rate, as in the paper.
+    copy_parameters(/*to_flat=*/true);
+    if (sgdn_hd_)
+      sgdn_hd_->step(params_, grad_);
+    else
+      adam_hd_->step(params_, grad_);
+    copy_parameters(/*to_flat=*/false);
+  }
+
+  /// Creates the hypergradient optimizer with alpha_0 = lr at the first step.
+  void start_hypergradient(double lr) {
+    if (sgdn_hd_ || adam_hd_) return;
+    const double beta = config_.hypergrad_lr;
+    // The network adds the weight decay to the weights' gradients itself (not to the biases'),
+    // so the optimizers get none. Their updates are those of update() below: heavy-ball
+    // momentum 0.9, and Adam with the same betas and eps (which hpo adds to the uncorrected
+    // sqrt(v), as PyTorch does).
+    if (config_.optimizer == Optimizer::Sgd) {
+      hpo::SgdnHd::Options o;
+      o.lr = lr;
+      o.hypergrad_lr = beta;
+      o.momentum = 0.9;
+      o.nesterov = false;
+      sgdn_hd_.emplace(o);
+    } else {
+      hpo::AdamHd::Options o;
+      o.lr = lr;
+      o.hypergrad_lr = beta;
+      adam_hd_.emplace(o);
+    }
+    params_.resize(layer_offset(layers_.size()));
+    grad_.resize(params_.size());
+  }
+
+  /// Where layer l's weights (column-major, then its biases) start in params_ and grad_; with
+  /// l = the number of layers, the total size.
+  Eigen::Index layer_offset(std::size_t l) const {
+    Eigen::Index offset = 0;
+    for (std::size_t k = 0; k < l; ++k) offset += layers_[k].w.size() + layers_[k].b.size();
+    return offset;
+  }
+
+  /// Copies every layer's weights and biases into params_ (to_flat) or back.
+  void copy_parameters(bool to_flat) {
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      Layer& layer = layers_[l];
+      const Eigen::Index offset = layer_offset(l);
+      auto w = params_.segment(offset, layer.w.size());
+      auto b = params_.segment(offset + layer.w.size(), layer.b.size());
+      if (to_flat) {
+        w = layer.w.reshaped();
+        b = layer.b;
+      } else {
+        layer.w.reshaped() = w;
+        layer.b = b;
+      }
     }
   }
 
@@ -162,6 +262,11 @@ class Mlp {
   MlpConfig config_;
   std::vector<Layer> layers_;
   std::int64_t t_ = 0;  // updates so far (Adam's bias correction)
+  // LrAdaptation::Hypergradient only: one of the two optimizers (created at the first step),
+  // and every parameter and its gradient as one flat vector for it.
+  std::optional<hpo::SgdnHd> sgdn_hd_;
+  std::optional<hpo::AdamHd> adam_hd_;
+  Eigen::VectorXd params_, grad_;
 };
 
 }  // namespace iris

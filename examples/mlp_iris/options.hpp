@@ -4,6 +4,7 @@
 // The command line of hpo_mlp_iris.
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
@@ -17,12 +18,13 @@
 
 namespace iris {
 
-/// Samplers this build can run, and those that arrive with their own issues.
-inline const std::vector<std::string> kSamplers = {"qmc", "random", "grid",   "gp",
-                                                   "tpe", "cmaes",  "genetic"};
-inline const std::vector<std::string> kLaterSamplers = {"hypergradient"};
+/// Sampler names.
+inline const std::vector<std::string> kSamplers = {"qmc", "random", "grid",    "gp",
+                                                   "tpe", "cmaes",  "genetic", "hypergradient"};
 /// Pruner names.
 inline const std::vector<std::string> kPruners = {"none", "median", "sha", "hyperband"};
+/// --lr-adaptation values: the per-epoch schedule, or hypergradient descent.
+inline const std::vector<std::string> kLrAdaptations = {"none", "hd"};
 
 /// A bad command line; main prints the message and exits with status 2.
 struct UsageError : std::runtime_error {
@@ -37,6 +39,9 @@ struct Options {
   int jobs = 1;
   std::uint64_t seed = 0;
   int max_epochs = 100;
+  std::string lr_adaptation = "none";
+  std::optional<double> hypergrad_lr;  // empty: iris::kDefaultHypergradLr
+  bool lr_sweep = false;
   std::string data;  // empty: the compiled-in path
   std::optional<std::string> out, dump_split;
   bool quiet = false;
@@ -50,14 +55,25 @@ inline std::string help_text() {
 Tunes a small MLP (written with Eigen in this example) on the iris data with hpo: the study
 maximizes validation accuracy, and the best trial's network is scored once on the test set.
 
-  --sampler NAME      qmc (default), random, grid, gp, tpe, cmaes or genetic.
-                      hypergradient arrives with its own issue; until then it is an error.
+  --sampler NAME      qmc (default), random, grid, gp, tpe, cmaes, genetic or hypergradient
+                      (descent on lr and weight_decay, the other parameters held per run)
   --pruner NAME       median (default), none, sha (successive halving) or hyperband
   --trials N          number of trials (default 50; grid: at most its 32 points)
   --jobs N            threads running trials (default 1)
   --seed S            seeds the split, the sampler and every trial's network (default 0)
   --max-epochs E      largest epoch budget a trial may draw, 20..200, a multiple of 10
                       (default 100)
+  --lr-adaptation M   none (default): the learning rate follows a 5-epoch warm-up to the
+                      trial's lr, then a cosine decay. hd: the trial's lr is only the initial
+                      rate; hypergradient descent (hpo::AdamHd for adam, hpo::SgdnHd with
+                      heavy-ball momentum 0.9 for sgd) adapts one rate for the whole network
+                      at every minibatch, and there is no schedule.
+  --hypergrad-lr B    with --lr-adaptation hd: the rate of the rate, a number > 0
+                      (default 3e-3)
+  --lr-sweep          instead of --sampler: a grid of 18 trials, lr 1e-4, 3.2e-4, ..., 1 (two
+                      per decade) for adam and for sgd, one fixed network (16 relu units,
+                      1 layer, weight decay 1e-4, batch 16, 60 epochs); with --pruner none it
+                      shows how much the result depends on lr (compare --lr-adaptation hd)
   --out FILE          write the result as JSON
   --data FILE         the iris CSV (default: the copy next to the sources)
   --dump-split FILE   write the train / valid / test row indices as JSON and exit
@@ -77,6 +93,20 @@ inline std::int64_t parse_integer(const std::string& option, const std::string& 
   if (value < low || value > high)
     throw UsageError(
         fmt::format("{} needs a whole number in [{}, {}] (got '{}')", option, low, high, text));
+  return value;
+}
+
+/// Parses a finite decimal number > 0; throws UsageError naming the option.
+inline double parse_positive(const std::string& option, const std::string& text) {
+  std::size_t used = 0;
+  double value = 0.0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || !std::isfinite(value) || value <= 0.0)
+    throw UsageError(fmt::format("{} needs a number > 0 (got '{}')", option, text));
   return value;
 }
 
@@ -101,14 +131,13 @@ inline Options parse_options(const std::vector<std::string>& args) {
       o.quiet = true;
       continue;
     }
+    if (a == "--lr-sweep") {
+      o.lr_sweep = true;
+      continue;
+    }
     if (i + 1 >= args.size()) throw UsageError(fmt::format("unknown option or no value: {}", a));
     const std::string& v = args[++i];
     if (a == "--sampler") {
-      if (std::find(kLaterSamplers.begin(), kLaterSamplers.end(), v) != kLaterSamplers.end())
-        throw UsageError(
-            fmt::format("sampler '{}' is not in the library yet (it arrives with its own issue); "
-                        "available: {}",
-                        v, fmt::join(kSamplers, ", ")));
       check_choice(a, v, kSamplers);
       o.sampler = v;
     } else if (a == "--pruner") {
@@ -124,6 +153,11 @@ inline Options parse_options(const std::vector<std::string>& args) {
     } else if (a == "--max-epochs") {
       o.max_epochs = static_cast<int>(parse_integer(a, v, 20, 200));
       if (o.max_epochs % 10 != 0) throw UsageError("--max-epochs must be a multiple of 10");
+    } else if (a == "--lr-adaptation") {
+      check_choice(a, v, kLrAdaptations);
+      o.lr_adaptation = v;
+    } else if (a == "--hypergrad-lr") {
+      o.hypergrad_lr = parse_positive(a, v);
     } else if (a == "--out") {
       o.out = v;
     } else if (a == "--data") {
@@ -134,6 +168,10 @@ inline Options parse_options(const std::vector<std::string>& args) {
       throw UsageError(fmt::format("unknown option: {}", a));
     }
   }
+  if (o.lr_sweep && std::find(args.begin(), args.end(), "--sampler") != args.end())
+    throw UsageError("--lr-sweep replaces --sampler; give one of them");
+  if (o.hypergrad_lr && o.lr_adaptation != "hd")
+    throw UsageError("--hypergrad-lr needs --lr-adaptation hd");
   return o;
 }
 

@@ -23,6 +23,7 @@
 #include "hpo/samplers/genetic_sampler.hpp"
 #include "hpo/samplers/gp_sampler.hpp"
 #include "hpo/samplers/grid_sampler.hpp"
+#include "hpo/samplers/hypergradient_sampler.hpp"
 #include "hpo/samplers/qmc_sampler.hpp"
 #include "hpo/samplers/random_sampler.hpp"
 #include "hpo/samplers/sampler.hpp"

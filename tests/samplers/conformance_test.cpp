@@ -18,6 +18,7 @@
 #include <hpo/samplers/genetic_sampler.hpp>
 #include <hpo/samplers/gp_sampler.hpp>
 #include <hpo/samplers/grid_sampler.hpp>
+#include <hpo/samplers/hypergradient_sampler.hpp>
 #include <hpo/samplers/qmc_sampler.hpp>
 #include <hpo/samplers/random_sampler.hpp>
 #include <hpo/samplers/sampler.hpp>
@@ -104,6 +105,12 @@ struct GeneticFactory {
   }
 };
 
+struct HypergradientFactory {
+  static std::unique_ptr<hpo::Sampler> make(std::uint64_t seed) {
+    return std::make_unique<hpo::HypergradientSampler>(seed);
+  }
+};
+
 // One trial of a mixed space with a conditional branch; checks every value it gets.
 double mixed_objective(hpo::Trial& t) {
   const double f = t.suggest_float("f", -2.0, 2.0);
@@ -161,7 +168,7 @@ std::vector<hpo::ParamMap> run(std::unique_ptr<hpo::Sampler> sampler, int n_tria
 TEMPLATE_TEST_CASE("a sampler gives valid values over a mixed conditional space",
                    "[samplers][conformance]", RandomFactory, GridFactory, SobolFactory,
                    HaltonFactory, GPFactory, TPEFactory, TPEMultivariateFactory, CmaEsFactory,
-                   GeneticFactory) {
+                   GeneticFactory, HypergradientFactory) {
   const std::vector<hpo::ParamMap> params = run(TestType::make(1), 120);
   REQUIRE(params.size() == 120);
   int big = 0;
@@ -176,7 +183,7 @@ TEMPLATE_TEST_CASE("a sampler gives valid values over a mixed conditional space"
 TEMPLATE_TEST_CASE("a sampler repeats itself for a seed and differs for another",
                    "[samplers][conformance]", RandomFactory, GridFactory, SobolFactory,
                    HaltonFactory, GPFactory, TPEFactory, TPEMultivariateFactory, CmaEsFactory,
-                   GeneticFactory) {
+                   GeneticFactory, HypergradientFactory) {
   const auto a = run(TestType::make(3), 40);
   const auto b = run(TestType::make(3), 40);
   const auto c = run(TestType::make(4), 40);
@@ -187,7 +194,7 @@ TEMPLATE_TEST_CASE("a sampler repeats itself for a seed and differs for another"
 TEMPLATE_TEST_CASE("a sampler works with n_jobs > 1 and repeats in reproducible mode",
                    "[samplers][conformance]", RandomFactory, GridFactory, SobolFactory,
                    HaltonFactory, GPFactory, TPEFactory, TPEMultivariateFactory, CmaEsFactory,
-                   GeneticFactory) {
+                   GeneticFactory, HypergradientFactory) {
   const auto free_run = run(TestType::make(5), 60, hpo::OptimizeOptions{}.n_jobs(3));
   CHECK(free_run.size() == 60);
   const auto a = run(TestType::make(5), 60, hpo::OptimizeOptions{}.n_jobs(3).reproducible(true));

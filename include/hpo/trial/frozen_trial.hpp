@@ -93,6 +93,21 @@ struct FrozenTrial {
     return m;
   }
 
+  /// Prefix of the system attributes that hold the gradients an objective reported with
+  /// Trial::report_gradient ("gradient:lr" for parameter "lr").
+  static constexpr std::string_view kGradientPrefix = "gradient:";
+
+  /// d(objective) / d(parameter `name`), in the parameter's own units, if the objective
+  /// reported it (Trial::report_gradient).
+  std::optional<double> reported_gradient(std::string_view name) const {
+    std::string key(kGradientPrefix);
+    key += name;
+    const auto it = system_attrs.find(key);
+    if (it == system_attrs.end() || !(it->second.is_double() || it->second.is_int()))
+      return std::nullopt;
+    return it->second.as<double>();
+  }
+
   /// The last reported step and its value, if any.
   std::optional<std::pair<std::int64_t, double>> last_intermediate() const {
     if (intermediate_values.empty()) return std::nullopt;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <initializer_list>
 #include <mutex>
@@ -146,6 +147,22 @@ class Trial {
       throw Error("hpo::Trial::should_prune: pruning is not supported for several objectives");
     std::lock_guard<std::mutex> lock(core_->pruner_mutex);
     return core_->pruner->prune(core_->view(snapshot_), local_);
+  }
+
+  /// Reports d(objective) / d(parameter `name`) at this trial's parameters, in the parameter's
+  /// own units (per unit of the value, also for log ranges), for samplers that use gradients
+  /// (HypergradientSampler). Stored as the system attribute "gradient:<name>"; reporting a
+  /// name again replaces the value. Throws InvalidArgument if `value` is not finite.
+  void report_gradient(std::string_view name, double value) {
+    check_running("report_gradient");
+    if (!std::isfinite(value))
+      throw InvalidArgument(
+          fmt::format("hpo::Trial::report_gradient: trial {}: the gradient for '{}' is {}",
+                      number(), name, value));
+    std::string key(FrozenTrial::kGradientPrefix);
+    key += name;
+    core_->storage->set_system_attr(number(), key, value);
+    local_.system_attrs[key] = value;
   }
 
   /// Stores a user attribute with the trial (kept in exports).
