@@ -9,6 +9,8 @@
 #include "hpo/errors.hpp"
 #include "hpo/hypergradient/adam_hd.hpp"
 #include "hpo/hypergradient/sgd_hd.hpp"
+#include "hpo/multi_objective/hypervolume.hpp"
+#include "hpo/multi_objective/pareto.hpp"
 #include "hpo/param_value.hpp"
 #include "hpo/params.hpp"
 #include "hpo/plot/chart.hpp"
