@@ -87,6 +87,11 @@ class InMemoryStorage final : public Storage {
     writable(number).system_attrs[key] = value;
   }
 
+  void set_constraints(int number, std::vector<double> constraints) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    running(number, "set_constraints").constraints = std::move(constraints);
+  }
+
   bool finish_trial(int number, TrialState state, std::vector<double> values,
                     std::string fail_reason) override {
     if (!is_finished(state))
@@ -161,6 +166,20 @@ class InMemoryStorage final : public Storage {
 
   void update_best(const FrozenTrial& t) {
     if (t.state != TrialState::Complete || directions_.size() != 1 || t.values.size() != 1) return;
+    if (!t.constraints.empty() && !constrained_) {
+      // The first constrained trial: trials without constraints no longer count.
+      constrained_ = true;
+      best_ = -1;
+      for (const auto& other : trials_)
+        if (other->state == TrialState::Complete && other->values.size() == 1 && other->feasible())
+          consider(*other);
+      return;
+    }
+    if (constrained_ && !t.feasible()) return;
+    consider(t);
+  }
+
+  void consider(const FrozenTrial& t) {
     if (best_ < 0 ||
         is_better(directions_[0], t.values[0], trials_[static_cast<std::size_t>(best_)]->values[0]))
       best_ = t.number;
@@ -171,6 +190,7 @@ class InMemoryStorage final : public Storage {
   std::vector<std::shared_ptr<FrozenTrial>> trials_;
   std::set<int> waiting_;
   int best_ = -1;
+  bool constrained_ = false;    // some Complete trial has constraints: best_ is feasible
   std::size_t max_params_ = 0;  // new trials reserve this many parameters
 };
 

@@ -49,6 +49,8 @@ class Storage {
   virtual void set_intermediate_value(int number, std::int64_t step, double value) = 0;
   virtual void set_user_attr(int number, const std::string& key, const AttrValue& value) = 0;
   virtual void set_system_attr(int number, const std::string& key, const AttrValue& value) = 0;
+  /// Records the constraint values of a Running trial (replacing earlier ones).
+  virtual void set_constraints(int number, std::vector<double> constraints) = 0;
   /// Moves a Running trial to a finished state. Returns false, changing nothing, if the trial
   /// had already finished.
   virtual bool finish_trial(int number, TrialState state, std::vector<double> values,
@@ -61,7 +63,8 @@ class Storage {
                                                  TrialRange range = {}) const = 0;
   /// Number of trials in any state.
   virtual int n_trials() const = 0;
-  /// The best Complete trial of a single-objective study (for the first direction), if any.
+  /// The best Complete trial of a single-objective study (for the first direction), if any;
+  /// once any Complete trial has constraints, the best feasible one (FrozenTrial::feasible).
   virtual std::optional<FrozenTrialPtr> best_trial() const = 0;
 
  protected:

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -46,14 +47,17 @@ inline void write_text_file(const std::string& path, const std::string& text) {
 
 /// All trials as CSV, one row per trial: number, state, value (value_0, value_1, ... for
 /// several objectives), start and completion times (UTC), duration in seconds, one column per
-/// parameter (`params_<name>`) and user attribute (`user_attrs_<key>`), and the failure
-/// reason. Columns follow Optuna's `trials_dataframe` names.
+/// parameter (`params_<name>`) and user attribute (`user_attrs_<key>`), one per constraint
+/// (`constraints_0`, ... when any trial has constraints), and the failure reason. Columns
+/// follow Optuna's `trials_dataframe` names.
 inline std::string to_csv(const Study& study) {
   const auto trials = study.trial_snapshots();
   std::set<std::string> params, attrs;
+  std::size_t n_constraints = 0;
   for (const auto& t : trials) {
     for (const auto& p : t->params) params.insert(p.name);
     for (const auto& [k, v] : t->user_attrs) attrs.insert(k);
+    n_constraints = std::max(n_constraints, t->constraints.size());
   }
   const std::size_t n_values = study.directions().size();
   std::string out = "number,state";
@@ -65,6 +69,7 @@ inline std::string to_csv(const Study& study) {
   out += ",datetime_start,datetime_complete,duration_s";
   for (const auto& p : params) out += "," + detail::csv_field("params_" + p);
   for (const auto& a : attrs) out += "," + detail::csv_field("user_attrs_" + a);
+  for (std::size_t i = 0; i < n_constraints; ++i) out += fmt::format(",constraints_{}", i);
   out += ",fail_reason\n";
   for (const auto& t : trials) {
     out += fmt::format("{},{}", t->number, to_string(t->state));
@@ -82,13 +87,16 @@ inline std::string to_csv(const Study& study) {
       const auto it = t->user_attrs.find(a);
       out += "," + (it != t->user_attrs.end() ? detail::csv_value(it->second) : std::string());
     }
+    for (std::size_t i = 0; i < n_constraints; ++i)
+      out += i < t->constraints.size() ? fmt::format(",{}", t->constraints[i]) : std::string(",");
     out += "," + detail::csv_field(t->fail_reason) + "\n";
   }
   return out;
 }
 
 /// The study as JSON: its directions and every trial with all it records (parameters with
-/// their distributions, intermediate values, attributes, times). Non-finite numbers are null.
+/// their distributions, intermediate values, attributes, constraints, times). Non-finite
+/// numbers are null.
 inline std::string to_json(const Study& study) {
   std::string out = "{\"directions\": [";
   for (std::size_t i = 0; i < study.directions().size(); ++i) {
@@ -105,6 +113,11 @@ inline std::string to_json(const Study& study) {
     for (std::size_t i = 0; i < t->values.size(); ++i) {
       if (i) out += ", ";
       detail::append_json_number(out, t->values[i]);
+    }
+    out += "], \"constraints\": [";
+    for (std::size_t i = 0; i < t->constraints.size(); ++i) {
+      if (i) out += ", ";
+      detail::append_json_number(out, t->constraints[i]);
     }
     out += "], \"params\": {";
     for (std::size_t i = 0; i < t->params.size(); ++i) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -20,6 +21,7 @@
 
 #include "hpo/detail/study_core.hpp"
 #include "hpo/errors.hpp"
+#include "hpo/multi_objective/pareto.hpp"
 #include "hpo/param_value.hpp"
 #include "hpo/pruners/pruner.hpp"
 #include "hpo/samplers/random_sampler.hpp"
@@ -163,6 +165,8 @@ class Study {
       for (double v : trial.values)
         if (!std::isfinite(v))
           throw InvalidArgument(fmt::format("hpo::Study::add_trial: value {} is not finite", v));
+    for (double c : trial.constraints)
+      if (std::isnan(c)) throw InvalidArgument("hpo::Study::add_trial: a constraint value is nan");
     for (const auto& p : trial.params)
       if (!contains(p.distribution, p.internal))
         throw InvalidArgument(fmt::format("hpo::Study::add_trial: parameter '{}': {} is outside {}",
@@ -176,16 +180,45 @@ class Study {
   /// optimize() runs applies to the next one; each optimize() clears the request when it ends.
   void stop() { core_->stop_requested.store(true); }
 
-  /// The best Complete trial; throws NoCompletedTrials if there is none, Error for a study
-  /// with several objectives.
+  /// The best Complete trial (the best feasible one once any trial has constraints, see
+  /// Trial::set_constraints); throws NoCompletedTrials if there is none, Error for a study
+  /// with several objectives (see best_trials).
   FrozenTrial best_trial() const {
     if (core_->directions.size() != 1)
-      throw Error("hpo::Study::best_trial: the study has several objectives");
+      throw Error(
+          "hpo::Study::best_trial: the study has several objectives; best_trials() gives its "
+          "Pareto front");
     auto best = core_->storage->best_trial();
-    if (!best)
+    if (!best) {
+      const auto complete = core_->storage->get_trials(TrialStates{TrialState::Complete});
+      if (complete.empty())
+        throw NoCompletedTrials(fmt::format(
+            "hpo::Study::best_trial: no trial has completed yet ({} trials)", n_trials()));
       throw NoCompletedTrials(fmt::format(
-          "hpo::Study::best_trial: no trial has completed yet ({} trials)", n_trials()));
+          "hpo::Study::best_trial: none of the {} Complete trials is feasible", complete.size()));
+    }
     return **best;
+  }
+
+  /// The Pareto front: the Complete trials no other Complete trial dominates (no worse in
+  /// every objective, better in one), by number; for one objective, the trials sharing the
+  /// best value. Once any trial has constraints, only feasible trials count (empty if none
+  /// is). Empty if no trial has completed.
+  std::vector<FrozenTrial> best_trials() const {
+    auto complete = core_->storage->get_trials(TrialStates{TrialState::Complete});
+    const bool constrained = std::any_of(complete.begin(), complete.end(),
+                                         [](const auto& t) { return !t->constraints.empty(); });
+    if (constrained)
+      complete.erase(std::remove_if(complete.begin(), complete.end(),
+                                    [](const auto& t) { return !t->feasible(); }),
+                     complete.end());
+    std::vector<std::vector<double>> values;
+    values.reserve(complete.size());
+    for (const auto& t : complete) values.push_back(t->values);
+    std::vector<FrozenTrial> front;
+    for (Eigen::Index i : pareto_front_indices(to_minimization(values, core_->directions)))
+      front.push_back(*complete[static_cast<std::size_t>(i)]);
+    return front;
   }
   /// Objective value of the best trial.
   double best_value() const { return best_trial().value(); }

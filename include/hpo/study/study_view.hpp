@@ -70,13 +70,20 @@ class StudyView {
     return snapshot_ ? static_cast<int>(snapshot_->size()) : storage_->n_trials();
   }
 
-  /// The best Complete trial of a single-objective study, if any.
+  /// The best Complete trial of a single-objective study, if any; the best feasible one once
+  /// any visible Complete trial has constraints (FrozenTrial::feasible).
   std::optional<FrozenTrialPtr> best_trial() const {
     if (!snapshot_ && !filter_) return storage_->best_trial();
     std::optional<FrozenTrialPtr> best;
     if (directions_->size() != 1) return best;
-    for (const auto& t : trials(TrialStates{TrialState::Complete}))
-      if (!best || is_better(directions_->front(), t->values[0], (*best)->values[0])) best = t;
+    const std::vector<FrozenTrialPtr> complete = trials(TrialStates{TrialState::Complete});
+    const bool constrained =
+        std::any_of(complete.begin(), complete.end(),
+                    [](const FrozenTrialPtr& t) { return !t->constraints.empty(); });
+    for (const auto& t : complete)
+      if ((!constrained || t->feasible()) &&
+          (!best || is_better(directions_->front(), t->values[0], (*best)->values[0])))
+        best = t;
     return best;
   }
 

@@ -57,6 +57,18 @@ struct FrozenTrial {
   std::optional<TimePoint> datetime_complete;
   /// Why a Failed trial failed (the exception's message, "objective returned nan", ...).
   std::string fail_reason;
+  /// Constraint values set by the objective (Trial::set_constraints), each satisfied when
+  /// <= 0; empty if none were set.
+  std::vector<double> constraints;
+
+  /// Whether the trial has constraint values and satisfies them all. Once any trial of a study
+  /// has constraints, trials without are infeasible (as in Optuna).
+  bool feasible() const {
+    if (constraints.empty()) return false;
+    for (double c : constraints)
+      if (!(c <= 0.0)) return false;
+    return true;
+  }
 
   /// The single objective value; throws if the trial has not exactly one value.
   double value() const {

@@ -165,6 +165,24 @@ class Trial {
     local_.system_attrs[key] = value;
   }
 
+  /// Records constraint values for this trial, each satisfied when <= 0 (a limit L on a
+  /// measured m is `m - L`). Once any trial of a study has constraints, best_trial,
+  /// best_trials and the samplers that support constraints prefer feasible trials (all values
+  /// <= 0); trials without constraints count as infeasible. Setting them again replaces them.
+  /// Throws InvalidArgument if `constraints` is empty or holds NaN.
+  void set_constraints(std::vector<double> constraints) {
+    check_running("set_constraints");
+    if (constraints.empty())
+      throw InvalidArgument(
+          fmt::format("hpo::Trial::set_constraints: trial {}: no constraint values", number()));
+    for (std::size_t i = 0; i < constraints.size(); ++i)
+      if (std::isnan(constraints[i]))
+        throw InvalidArgument(fmt::format(
+            "hpo::Trial::set_constraints: trial {}: constraint {} is nan", number(), i));
+    core_->storage->set_constraints(number(), constraints);
+    local_.constraints = std::move(constraints);
+  }
+
   /// Stores a user attribute with the trial (kept in exports).
   void set_user_attr(const std::string& key, const AttrValue& value) {
     core_->storage->set_user_attr(number(), key, value);
