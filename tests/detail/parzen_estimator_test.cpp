@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <hpo/detail/parzen_estimator.hpp>
+#include <hpo/detail/tpe_gauss_transform.hpp>
 #include <hpo/detail/tpe_history.hpp>
 #include <hpo/detail/tpe_multivariate.hpp>
 #include <hpo/detail/tpe_sorted_mixture.hpp>
@@ -190,6 +191,77 @@ TEST_CASE("SortedNumericMixture visits a fraction of a large set", "[samplers][t
   for (int i = 0; i < 10; ++i) g.log_pdf(rng.uniform());
   // Bandwidths are clipped at 1/100, so about +-8.6 of them matter: under 25 % per point.
   CHECK(g.evaluated() < 10 * 2500);
+}
+
+TEST_CASE("GaussBlockExpansion: its error bound holds on random blocks", "[samplers][tpe]") {
+  hpo::detail::Rng rng(17);
+  int finite = 0;
+  for (int block = 0; block < 400; ++block) {
+    // Up to 32 centres within a width of 0.01 to 5 bandwidths, near an edge (truncated
+    // kernels: weights divided by their mass on [0, 1]) in every other block; ramp weights.
+    const auto n = static_cast<Eigen::Index>(1 + rng.below(32));
+    const double h = std::pow(10.0, -3.0 + 2.0 * rng.uniform());
+    const double width = h * std::pow(10.0, -2.0 + 2.7 * rng.uniform());
+    const double start = block % 2 ? 0.5 * rng.uniform() * h : 0.2 + 0.6 * rng.uniform();
+    const hpo::detail::TpeRamp ramp(static_cast<int>(40 + rng.below(200)));
+    Eigen::ArrayXd mu(n), c(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      mu[i] = std::min(1.0, start + width * rng.uniform());
+      c[i] = ramp(static_cast<int>(rng.below(40))) / hpo::detail::unit_mass(mu[i], h);
+    }
+    const hpo::detail::GaussBlockExpansion f(mu, c, h);
+    for (int j = 0; j < 20; ++j) {
+      const double x = f.centre() + h * 14.0 * (2.0 * rng.uniform() - 1.0);
+      const double direct = (c * (-0.5 * ((x - mu) / h).square()).exp()).sum();
+      const hpo::detail::GaussBlockSum r = f(x);
+      INFO("block " << block << " n " << n << " rho " << f.rho() << " x " << x);
+      if (!std::isfinite(r.error)) continue;
+      ++finite;
+      CHECK(std::abs(r.value - direct) <= r.error);
+      CHECK(r.error <= 1e-8 * direct);
+    }
+  }
+  CHECK(finite > 4000);
+}
+
+TEST_CASE("SortedNumericMixture: fast bounds hold the exact density", "[samplers][tpe]") {
+  hpo::detail::Rng rng(23);
+  for (int m : {40, 3000, 10000}) {
+    // Most observations crowded around 0.3 (as TPE leaves them), some at random, some at the
+    // edges (truncated kernels); the ramp weighs the older ones less.
+    std::vector<double> mu(static_cast<std::size_t>(m));
+    for (auto& x : mu) {
+      const double u = rng.uniform();
+      x = u < 0.7   ? std::clamp(0.3 + 0.02 * rng.normal(), 0.0, 1.0)
+          : u < 0.8 ? 1e-3 * rng.uniform()
+                    : rng.uniform();
+    }
+    std::vector<double> sorted;
+    const std::vector<int> rank = ranks_of_sorted(mu, sorted);
+    hpo::detail::SortedNumericMixture g(sorted, rank, false, ParzenParameters{});
+    hpo::detail::SortedNumericMixture grid(sorted, rank, true, ParzenParameters{});
+    for (int i = 0; i < 40; ++i) {
+      const double x = i < 2 ? i : i < 20 ? 0.3 + 0.05 * rng.normal() : rng.uniform();
+      const double xc = std::clamp(x, 0.0, 1.0);
+      const double exact = g.log_pdf(xc);
+      INFO("m " << m << " x " << xc);
+      for (double tol : {1e-1, 1e-3, 1e-9, g.exact_tolerance()}) {
+        hpo::detail::SortedNumericMixture::Evaluation e;
+        g.refine(e, xc, xc, tol, true);
+        CHECK(e.log_lower() <= exact);
+        CHECK(e.log_upper() >= exact);
+        if (tol < 1e-12) CHECK(e.log_upper() - e.log_lower() < 1e-9);
+      }
+      // Grids are always evaluated exactly.
+      const double a = std::max(0.0, xc - 0.01), b = std::min(1.0, xc + 0.01);
+      hpo::detail::SortedNumericMixture::Evaluation e;
+      grid.refine(e, a, b, grid.exact_tolerance(), true);
+      CHECK(e.log_lower() == grid.log_mass(a, b));
+      CHECK(e.slack == 0.0);
+    }
+    if (m >= 3000) CHECK(g.expanded() > 0);
+    CHECK(grid.expanded() == 0);
+  }
 }
 
 TEST_CASE("tpe_split: best Complete trials, filled up with Pruned ones", "[samplers][tpe]") {
