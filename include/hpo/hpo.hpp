@@ -26,6 +26,7 @@
 #include "hpo/samplers/gp_sampler.hpp"
 #include "hpo/samplers/grid_sampler.hpp"
 #include "hpo/samplers/hypergradient_sampler.hpp"
+#include "hpo/samplers/nsga2_sampler.hpp"
 #include "hpo/samplers/qmc_sampler.hpp"
 #include "hpo/samplers/random_sampler.hpp"
 #include "hpo/samplers/sampler.hpp"

@@ -315,7 +315,7 @@ TEST_CASE("GeneticSampler does not repeat a Complete or Running point on an inte
   CHECK(sampler_of(study).stats().duplicates_avoided > 0);
 }
 
-TEST_CASE("GeneticSampler rejects bad options and multi-objective studies", "[samplers][genetic]") {
+TEST_CASE("GeneticSampler rejects bad options", "[samplers][genetic]") {
   using O = hpo::GeneticSampler::Options;
   std::vector<O> bad(9);
   bad[0].population_size = 1;
@@ -332,14 +332,4 @@ TEST_CASE("GeneticSampler rejects bad options and multi-objective studies", "[sa
     CHECK_THROWS_WITH(hpo::GeneticSampler(0, o), Catch::Contains("hpo::GeneticSampler: "));
   }
   CHECK(hpo::GeneticSampler(0).name() == "genetic");
-
-  hpo::Study mo({hpo::Direction::Minimize, hpo::Direction::Minimize},
-                std::make_unique<hpo::GeneticSampler>(0));
-  CHECK_THROWS_AS(mo.optimize(
-                      [](hpo::Trial& t) {
-                        const double x = t.suggest_float("x", 0.0, 1.0);
-                        return std::vector<double>{x, 1 - x};
-                      },
-                      hpo::OptimizeOptions{}.n_trials(1)),
-                  hpo::InvalidArgument);
 }

@@ -42,7 +42,9 @@ class GeneticHistory {
 
   /// Folds in the trials of `view` that finished since the last call.
   void update(const StudyView& view) {
-    const Direction direction = view.direction();
+    // With several objectives the population kept here ranks by the first one; the sampler
+    // ranks those studies itself (detail::nsga2_population) and uses the rest.
+    const Direction direction = view.directions().front();
     if (direction != direction_ || view.n_trials() <= max_number_) {
       *this = GeneticHistory(capacity_);
       direction_ = direction;

@@ -18,6 +18,7 @@
 
 #include "hpo/detail/genetic_history.hpp"
 #include "hpo/detail/genetic_operators.hpp"
+#include "hpo/detail/nsga2_selection.hpp"
 #include "hpo/detail/rng.hpp"
 #include "hpo/detail/transform.hpp"
 #include "hpo/errors.hpp"
@@ -44,16 +45,20 @@ namespace hpo {
 /// detail::from_unit. A child that repeats a finished or running trial is redrawn.
 ///
 /// Parameters outside the intersection search space go to a RandomSampler; stats() counts
-/// them. Single objective only: selection is a tournament over a ranking (rank_population),
-/// the piece NSGA-II's non-dominated sorting would replace. There is no generational mode.
+/// them. Selection is a tournament over a ranking: by value for one objective
+/// (rank_population); for several, NSGA-II's (detail::nsga2_population: constrained
+/// non-domination fronts, then crowding distance), which makes this sampler a steady-state
+/// NSGA-II (see NSGAIISampler for Optuna's defaults). There is no generational mode.
 ///
 /// Cost per suggestion: independent of the number of finished trials n (amortized). Finished
 /// trials are folded in once, as they finish (detail::GeneticHistory): the Complete count, the
 /// population as a bounded ordered set, and a hash set of the Complete trials' parameter
 /// vectors for the duplicate check (rebuilt once, O(n), when the search space changes). Only
 /// Running trials are scanned, per child. A view filtered by the pruner (Hyperband brackets)
-/// is not a growing prefix of the study, so it is folded from scratch: O(n) per call.
-class GeneticSampler final : public Sampler {
+/// is not a growing prefix of the study, so it is folded from scratch: O(n) per call. With
+/// several objectives the population is re-ranked when trials have completed since the last
+/// child: O(n log n) for 2 objectives, O(M n^2) beyond.
+class GeneticSampler : public Sampler {
  public:
   /// Options; the names are those of Optuna's NSGAIISampler where it has the setting.
   struct Options {
@@ -124,11 +129,8 @@ class GeneticSampler final : public Sampler {
       fail("tournament_size must be in [1, population_size]");
   }
 
-  /// The intersection search space without single-value parameters; throws InvalidArgument
-  /// for a multi-objective study.
+  /// The intersection search space without single-value parameters.
   SearchSpace infer_relative_search_space(const StudyView& view, const FrozenTrial&) override {
-    if (view.is_multi_objective())
-      throw InvalidArgument("hpo::GeneticSampler: multi-objective studies are not supported yet");
     return relative_space_.calculate(view);
   }
 
@@ -180,8 +182,11 @@ class GeneticSampler final : public Sampler {
   /// What the sampler did so far.
   const Stats& stats() const { return stats_; }
   /// The population as of the last sampling call on an unfiltered view: the best
-  /// `population_size` Complete trials it had seen, best first (rank_population's order).
-  std::vector<FrozenTrialPtr> population() const { return history_.population(); }
+  /// `population_size` Complete trials it had seen, best first (rank_population's order, or
+  /// detail::nsga2_population's for several objectives).
+  std::vector<FrozenTrialPtr> population() const {
+    return multi_complete_ >= 0 ? multi_population_ : history_.population();
+  }
 
   /// The population: the best `size` of `complete` (single objective), best first; ties go to
   /// the lower trial number, NaN values last. Selection only sees positions in this order.
@@ -231,7 +236,9 @@ class GeneticSampler final : public Sampler {
       transform_.emplace(space, detail::CategoricalEncoding::Index);
     }
     const detail::SearchSpaceTransform& tf = *transform_;
-    const Eigen::MatrixXd genes = tf.encode(history.population());
+    const Eigen::MatrixXd genes =
+        tf.encode(view.is_multi_objective() ? multi_objective_population(view, history)
+                                            : history.population());
 
     // With the Complete trials of `history`: the trials not to repeat (all at or above the
     // cursor, which only passes finished trials).
@@ -266,6 +273,20 @@ class GeneticSampler final : public Sampler {
     }
     count(Child{}, trial.number);
     return *first;  // the space is (nearly) exhausted: accept a repeat
+  }
+
+  /// NSGA-II's population of the Complete trials, re-ranked only when some have completed
+  /// since the last call (on an unfiltered view).
+  std::vector<FrozenTrialPtr> multi_objective_population(const StudyView& view,
+                                                         const detail::GeneticHistory& history) {
+    if (!view.is_filtered() && history.n_complete() == multi_complete_) return multi_population_;
+    std::vector<FrozenTrialPtr> population =
+        detail::nsga2_population(view.trials(TrialStates{TrialState::Complete}), view.directions(),
+                                 static_cast<std::size_t>(options_.population_size));
+    if (view.is_filtered()) return population;
+    multi_complete_ = history.n_complete();
+    multi_population_ = std::move(population);
+    return multi_population_;
   }
 
   void count(const Child& child, int number) {
@@ -374,6 +395,8 @@ class GeneticSampler final : public Sampler {
   std::optional<detail::SearchSpaceTransform> transform_;
   detail::GeneticHistory history_;  // the study's finished trials (under the sampler lock)
   std::set<int> pending_;           // children proposed and not finished yet
+  std::vector<FrozenTrialPtr> multi_population_;  // several objectives: the ranked population
+  int multi_complete_ = -1;                       // ... of this many Complete trials
   Stats stats_;
 };
 
