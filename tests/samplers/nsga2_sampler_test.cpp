@@ -100,9 +100,9 @@ TEST_CASE("nsga2_population puts feasible trials first, then by violation",
 
 TEST_CASE("NSGAIISampler approaches ZDT1's Pareto front", "[samplers][nsga2]") {
   // 10 variables, 1000 trials: the front's hypervolume (ref (1.1, 1.1)) is 0 for random search
-  // (its fronts stay above f2 = 1.1) and 0.76 to 0.81 for NSGA-II on these seeds (the true
-  // front's is 0.8767).
-  for (std::uint64_t seed = 0; seed < 3; ++seed) {
+  // (its fronts stay above f2 = 1.1) and 0.82 and 0.76 for NSGA-II on seeds 0 and 1 (the true
+  // front's is 0.8767; seed 2 gives 0.78). Two seeds: a slow test under the sanitizers.
+  for (std::uint64_t seed = 0; seed < 2; ++seed) {
     hpo::Study nsga({Direction::Minimize, Direction::Minimize},
                     std::make_unique<hpo::NSGAIISampler>(seed));
     nsga.optimize(zdt1, hpo::OptimizeOptions{}.n_trials(1000));
@@ -111,7 +111,7 @@ TEST_CASE("NSGAIISampler approaches ZDT1's Pareto front", "[samplers][nsga2]") {
     rs.optimize(zdt1, hpo::OptimizeOptions{}.n_trials(1000));
     const double a = zdt1_hypervolume(nsga), b = zdt1_hypervolume(rs);
     INFO("seed " << seed << ": NSGA-II " << a << ", random " << b);
-    CHECK(a > 0.7);
+    CHECK(a > 0.72);
     CHECK(a > b + 0.5);
     CHECK(dynamic_cast<const hpo::NSGAIISampler&>(nsga.sampler()).population().size() == 50);
   }
