@@ -15,6 +15,8 @@
 #include <hpo/errors.hpp>
 #include <hpo/multi_objective/hypervolume.hpp>
 
+#include "support/scenarios.hpp"
+
 namespace {
 
 constexpr double kPi = 3.141592653589793;
@@ -124,16 +126,6 @@ Eigen::MatrixXd on_sphere(std::mt19937_64& rng, Eigen::Index n, Eigen::Index d) 
   return p;
 }
 
-template <class F>
-std::string message_of(F f) {
-  try {
-    f();
-  } catch (const hpo::InvalidArgument& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
-
 }  // namespace
 
 TEST_CASE("hypervolume of a hand-computed 2-D staircase", "[multi_objective][hypervolume]") {
@@ -205,15 +197,17 @@ TEST_CASE("hypervolume corner cases", "[multi_objective][hypervolume]") {
   }
   SECTION("bad input") {
     const Eigen::MatrixXd p = rows_of({{0, 1}, {1, 0}});
-    CHECK(message_of([&] { hpo::hypervolume(p, Eigen::Vector3d(2, 2, 2)); }) ==
+    CHECK(hpo_test::invalid_argument_message(
+              [&] { hpo::hypervolume(p, Eigen::Vector3d(2, 2, 2)); }) ==
           "hpo::hypervolume: the reference point has 3 values but the points have 2 objectives "
           "(columns)");
-    CHECK(message_of([&] {
+    CHECK(hpo_test::invalid_argument_message([&] {
             hpo::hypervolume(rows_of({{0, 1}, {1, std::nan("")}}), Eigen::Vector2d(2, 2));
           }) ==
           "hpo::hypervolume: points(1, 1) is nan: points may hold finite values and +inf only");
     CHECK(
-        message_of([&] { hpo::hypervolume_contributions(p, Eigen::Vector2d(2, std::nan(""))); }) ==
+        hpo_test::invalid_argument_message(
+            [&] { hpo::hypervolume_contributions(p, Eigen::Vector2d(2, std::nan(""))); }) ==
         "hpo::hypervolume_contributions: reference(1) is nan: the reference point must be finite");
     const double inf = std::numeric_limits<double>::infinity();
     REQUIRE_THROWS_AS(hpo::hypervolume(p, Eigen::Vector2d(inf, 2)), hpo::InvalidArgument);

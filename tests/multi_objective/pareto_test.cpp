@@ -14,6 +14,8 @@
 #include <hpo/multi_objective/pareto.hpp>
 #include <hpo/study/direction.hpp>
 
+#include "support/scenarios.hpp"
+
 namespace {
 
 /// A matrix from rows written out in the test.
@@ -54,16 +56,6 @@ std::vector<int> peel_fronts(Eigen::Index n, Beats beats) {
     left -= static_cast<Eigen::Index>(current.size());
   }
   return rank;
-}
-
-template <class F>
-std::string message_of(F f) {
-  try {
-    f();
-  } catch (const hpo::InvalidArgument& e) {
-    return e.what();
-  }
-  return "(no exception)";
 }
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -124,7 +116,7 @@ TEST_CASE("to_minimization negates maximized columns", "[multi_objective][pareto
   CHECK(hpo::to_minimization(values, dirs) == m);
   CHECK(hpo::to_minimization(std::vector<std::vector<double>>{}, dirs).rows() == 0);
   REQUIRE_THROWS_AS(hpo::to_minimization(rows_of({{1, 2, 3}}), dirs), hpo::InvalidArgument);
-  CHECK(message_of([&] {
+  CHECK(hpo_test::invalid_argument_message([&] {
           hpo::to_minimization(std::vector<std::vector<double>>{{1, 2}, {3}}, dirs);
         }) == "hpo::to_minimization: values[1] has 1 values for 2 directions");
 }
@@ -152,7 +144,7 @@ TEST_CASE("non_domination_rank on hand-made fronts", "[multi_objective][pareto]"
     CHECK(hpo::pareto_front_indices(Eigen::MatrixXd(0, 3)).empty());
   }
   SECTION("NaN is rejected") {
-    CHECK(message_of([] {
+    CHECK(hpo_test::invalid_argument_message([] {
             hpo::non_domination_rank(rows_of({{1, 2}, {3, std::nan("")}}));
           }) == "hpo::non_domination_rank: points(1, 1) is NaN");
     REQUIRE_THROWS_AS(hpo::pareto_front_indices(rows_of({{std::nan(""), 1, 2}})),
@@ -210,8 +202,9 @@ TEST_CASE("constrained non_domination_rank matches the definition", "[multi_obje
   }
   SECTION("bad violations") {
     const Eigen::MatrixXd p = rows_of({{1, 1}, {2, 2}});
-    CHECK(message_of([&] { hpo::non_domination_rank(p, Eigen::Vector2d(0.0, -1.0)); }) ==
-          "hpo::non_domination_rank: violations(1) must be >= 0 (got -1)");
+    CHECK(hpo_test::invalid_argument_message([&] {
+            hpo::non_domination_rank(p, Eigen::Vector2d(0.0, -1.0));
+          }) == "hpo::non_domination_rank: violations(1) must be >= 0 (got -1)");
     REQUIRE_THROWS_AS(hpo::non_domination_rank(p, Eigen::Vector3d(0, 0, 0)), hpo::InvalidArgument);
     REQUIRE_THROWS_AS(hpo::non_domination_rank(p, Eigen::Vector2d(0, std::nan(""))),
                       hpo::InvalidArgument);
@@ -267,7 +260,7 @@ TEST_CASE("crowding_distance", "[multi_objective][pareto]") {
     CHECK(hpo::crowding_distance(p, {}).size() == 0);
     CHECK(hpo::crowding_distance(p, {1}) == Eigen::VectorXd::Constant(1, kInf));
     CHECK(hpo::crowding_distance(p, {0, 1}) == Eigen::VectorXd::Constant(2, kInf));
-    CHECK(message_of([&] {
+    CHECK(hpo_test::invalid_argument_message([&] {
             hpo::crowding_distance(p, {0, 2});
           }) == "hpo::crowding_distance: index 2 out of range for 2 points");
     REQUIRE_THROWS_AS(hpo::crowding_distance(rows_of({{1, 2}, {kInf, 1}, {0, 3}}), {0, 1, 2}),
