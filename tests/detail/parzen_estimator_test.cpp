@@ -3,16 +3,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <numeric>
 #include <vector>
 
 #include <hpo/detail/parzen_estimator.hpp>
+#include <hpo/detail/tpe_above_set.hpp>
 #include <hpo/detail/tpe_gauss_transform.hpp>
 #include <hpo/detail/tpe_history.hpp>
 #include <hpo/detail/tpe_multivariate.hpp>
 #include <hpo/detail/tpe_sorted_mixture.hpp>
+#include <hpo/distributions.hpp>
 #include <hpo/storage/in_memory_storage.hpp>
 
 using hpo::detail::ParzenParameters;
@@ -300,5 +303,109 @@ TEST_CASE("tpe_split: best Complete trials, filled up with Pruned ones", "[sampl
     }
     CHECK(history.n_finished() == 7);
     for (int n = 0; n <= 7; ++n) CHECK(history.below(n) == split(n).below);
+  }
+}
+
+TEST_CASE("SortedNumericMixture: updated in place after an insertion, equals a fresh build",
+          "[samplers][tpe]") {
+  hpo::detail::Rng rng(31);
+  for (const bool discrete : {false, true}) {
+    for (const bool endpoints : {false, true}) {
+      for (const bool repeats : {false, true}) {
+        std::vector<double> mu;  // in trial-number order
+        hpo::detail::SortedNumericMixture updated;
+        for (int step = 0; step < 400; ++step) {
+          ParzenParameters p;
+          p.consider_endpoints = endpoints;
+          if (step % 50 == 49) p.prior_weight = 2.0;  // other settings: rebuilt
+          // Grid values (repeats), kernels near the edges, a crowd; now and then an older
+          // trial (the ranks of the newer ones shift).
+          const double u = rng.uniform();
+          const double x = repeats && u < 0.1 ? std::round(rng.uniform() * 20) / 20
+                           : u < 0.15         ? 1e-3 * rng.uniform()
+                                              : std::clamp(0.3 + 0.05 * rng.normal(), 0.0, 1.0);
+          if (u > 0.97 && !mu.empty())
+            mu.insert(mu.begin() + static_cast<std::ptrdiff_t>(rng.below(mu.size())), x);
+          else
+            mu.push_back(x);
+          std::vector<double> sorted;
+          const std::vector<int> rank = ranks_of_sorted(mu, sorted);
+          updated.assign(sorted, rank, discrete, p);
+          hpo::detail::SortedNumericMixture fresh(sorted, rank, discrete, p);
+          INFO("discrete " << discrete << " endpoints " << endpoints << " step " << step);
+          REQUIRE(updated.size() == fresh.size());
+          for (int i = 0; i < 4; ++i) {
+            const double y = i == 0 ? x : rng.uniform();
+            if (discrete) {
+              const double a = std::max(0.0, y - 0.02), b = std::min(1.0, y + 0.02);
+              CHECK(updated.log_mass(a, b) == fresh.log_mass(a, b));
+              continue;
+            }
+            CHECK(updated.log_pdf(y) == fresh.log_pdf(y));
+            hpo::detail::SortedNumericMixture::Evaluation e, f;
+            updated.refine(e, y, y, 1e-9, true);
+            fresh.refine(f, y, y, 1e-9, true);
+            CHECK(e.log_lower() == f.log_lower());
+            CHECK(e.log_upper() == f.log_upper());
+          }
+        }
+        // Most steps past the clip's last change (98 centres) were updates in place.
+        if (!repeats) CHECK(updated.updated_in_place() > 250);
+      }
+    }
+  }
+}
+
+TEST_CASE("TpeAboveSet: updated in place, equals a rebuild", "[samplers][tpe]") {
+  using S = hpo::TrialState;
+  for (const auto direction : {hpo::Direction::Minimize, hpo::Direction::Maximize}) {
+    hpo::InMemoryStorage storage;
+    const std::vector<hpo::Direction> dirs{direction};
+    const hpo::Distribution dist = hpo::FloatDistribution(0.0, 1.0);
+    hpo::detail::TpeHistory history;
+    hpo::detail::TpeColumn column(dist);
+    hpo::detail::TpeAboveSet above;
+    hpo::detail::Rng rng(direction == hpo::Direction::Minimize ? 37 : 41);
+    std::vector<int> running;
+    for (int step = 0; step < 500; ++step) {
+      // A new trial, most with the parameter (some on a grid: equal coordinates); it and
+      // other running ones finish in random order: Complete (tied values, NaN), Pruned
+      // (with or without an intermediate value) or Failed.
+      hpo::FrozenTrial proto;
+      proto.state = S::Running;
+      if (rng.uniform() < 0.9) {
+        const double v = rng.uniform() < 0.2 ? std::round(rng.uniform() * 10) / 10 : rng.uniform();
+        proto.params.push_back(hpo::TrialParam{"x", dist, v});
+      }
+      running.push_back(storage.create_trial(proto)->number);
+      while (!running.empty() && rng.uniform() < 0.6) {
+        const auto i = static_cast<std::size_t>(rng.below(running.size()));
+        const int number = running[i];
+        running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
+        const double u = rng.uniform();
+        if (u < 0.7) {
+          const double value = u < 0.05 ? std::nan("") : std::round(rng.uniform() * 50);
+          storage.finish_trial(number, S::Complete, {value}, "");
+        } else if (u < 0.85) {
+          if (u < 0.8) storage.set_intermediate_value(number, 1 + number % 3, rng.uniform());
+          storage.finish_trial(number, S::Pruned, {}, "");
+        } else {
+          storage.finish_trial(number, S::Failed, {}, "");
+        }
+      }
+      history.update(hpo::StudyView(storage, dirs));
+      column.update(history, "x");
+      // Optuna's gamma most of the time; sometimes a larger one (the below set changes a lot).
+      const int n = history.n_finished();
+      const std::vector<int> below =
+          history.below(step % 40 < 30 ? hpo::detail::tpe_default_gamma(n) : n / 3);
+      above.update(history, column, below);
+      hpo::detail::TpeAboveSet fresh;
+      fresh.rebuild(column, below);
+      INFO("step " << step);
+      REQUIRE(above.sorted() == fresh.sorted());
+      REQUIRE(above.mu() == fresh.mu());
+      REQUIRE(above.rank() == fresh.rank());
+    }
   }
 }

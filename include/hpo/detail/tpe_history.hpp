@@ -184,12 +184,20 @@ class TpeColumn {
     return i < by_number_.size() ? by_number_[i] : std::numeric_limits<double>::quiet_NaN();
   }
 
+  /// Number of entries of the history's log() folded in so far.
+  std::size_t consumed() const { return consumed_; }
+  /// How many times the column started over (its history did).
+  std::uint64_t resets() const { return resets_; }
+  /// One past the largest trial number with an observation (at least).
+  std::size_t size_by_number() const { return by_number_.size(); }
+
   /// Folds in the trials `history` gained since the last call (parameter `name`), or all of
   /// them if the history started over.
   void update(const TpeHistory& history, const std::string& name) {
     const auto& log = history.log();
     if (consumed_ > log.size() || (consumed_ > 0 && log[consumed_ - 1] != last_)) {
       consumed_ = 0;
+      ++resets_;
       sorted_.clear();
       by_number_.clear();
     }
@@ -226,6 +234,7 @@ class TpeColumn {
  private:
   Distribution distribution_;
   std::size_t consumed_ = 0;
+  std::uint64_t resets_ = 0;
   FrozenTrialPtr last_;
   std::vector<std::pair<double, int>> sorted_;
   std::vector<double> by_number_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -57,21 +58,38 @@ class SortedNumericMixture {
     assign(mu, rank, discrete, p);
   }
 
-  /// Rebuilds the mixture in place (reusing its storage), as the constructor does.
+  /// Rebuilds the mixture in place (reusing its storage), as the constructor does. When the
+  /// input is the previous one with one centre inserted (other ranks unchanged, no repeated
+  /// centres), the bandwidths are updated around it instead of recomputed: the same result.
   void assign(const std::vector<double>& mu, const std::vector<int>& rank, bool discrete,
               const ParzenParameters& p) {
+    const std::ptrdiff_t at = insertion(mu, rank, discrete, p);
     discrete_ = discrete;
     const std::size_t m = mu.size();
     const auto mm = static_cast<Eigen::Index>(m);
-    sigma_.resize(mm);
-    tpe_univariate_sigmas(mu.data(), m, p, sigma_.data());
+    if (at >= 0) {
+      ++updated_in_place_;
+      shift_in(sigma_, at);
+      shift_in(inv_sigma_, at);
+      const auto first = static_cast<std::size_t>(std::max<std::ptrdiff_t>(at - 1, 0));
+      const std::size_t last = std::min(static_cast<std::size_t>(at) + 1, m - 1);
+      for (std::size_t i = first; i <= last; ++i) {
+        const auto ii = static_cast<Eigen::Index>(i);
+        sigma_[ii] = tpe_univariate_sigma_at(mu.data(), m, i, p);
+        inv_sigma_[ii] = 1.0 / sigma_[ii];
+      }
+    } else {
+      sigma_.resize(mm);
+      tpe_univariate_sigmas(mu.data(), m, p, sigma_.data());
+    }
     const TpeRamp ramp(static_cast<int>(m));
     const double total = p.prior_weight + ramp.sum();
     const Eigen::Map<const Eigen::ArrayXd> mu_in(mu.data(), mm);
     const Eigen::Map<const Eigen::ArrayXi> rank_in(rank.data(), mm);
     // Merge equal neighbours (repeated grid values); continuous data rarely has any, and then
     // everything is one vectorised copy.
-    const bool repeats = mm > 1 && (mu_in.tail(mm - 1) == mu_in.head(mm - 1)).any();
+    const bool repeats = at < 0 && mm > 1 && (mu_in.tail(mm - 1) == mu_in.head(mm - 1)).any();
+    last_rank_ = rank, last_p_ = p, last_repeats_ = repeats, has_last_ = true;
     if (!repeats) {
       mu_ = mu_in;
       coef_ = ramp(rank_in) / total;
@@ -92,7 +110,7 @@ class SortedNumericMixture {
       mu_.conservativeResize(n), sigma_.conservativeResize(n), coef_.conservativeResize(n);
     }
     const Eigen::Index n = mu_.size();
-    inv_sigma_ = sigma_.inverse();
+    if (at < 0) inv_sigma_ = sigma_.inverse();
     if (!discrete_) coef_ *= inv_sigma_ / (kSqrtPi * kSqrt2);
     prior_weight_ = p.prior_weight / total;
     prior_z_ = unit_mass(0.5, 1.0);
@@ -145,6 +163,8 @@ class SortedNumericMixture {
   long long evaluated() const { return evaluated_; }
   /// Blocks summed by expansion so far (for tests and benchmarks).
   long long expanded() const { return expanded_; }
+  /// Calls of assign that updated the bandwidths in place (for tests).
+  long long updated_in_place() const { return updated_in_place_; }
 
   /// A partial evaluation at one point (or cell), refined by `refine`.
   struct Evaluation {
@@ -261,6 +281,43 @@ class SortedNumericMixture {
   }
 
  private:
+  /// Where `mu` / `rank` has the one element inserted into the previous input's (the others
+  /// equal, bit for bit), with no repeated centre and the same settings and clip; else -1.
+  /// The previous centres are mu_ (not merged: no repeats).
+  std::ptrdiff_t insertion(const std::vector<double>& mu, const std::vector<int>& rank,
+                           bool discrete, const ParzenParameters& p) const {
+    const std::size_t m = mu.size();
+    if (!has_last_ || last_repeats_ || discrete != discrete_ ||
+        m != static_cast<std::size_t>(mu_.size()) + 1 || m < 3 || rank.size() != m ||
+        p.prior_weight != last_p_.prior_weight ||
+        p.consider_magic_clip != last_p_.consider_magic_clip ||
+        p.consider_endpoints != last_p_.consider_endpoints ||
+        tpe_min_sigma(m, p.consider_magic_clip) != tpe_min_sigma(m - 1, p.consider_magic_clip))
+      return -1;
+    auto same = [](const auto* x, const auto* y, std::size_t count) {
+      return count == 0 || std::memcmp(x, y, count * sizeof(*x)) == 0;
+    };
+    // The first difference: whole chunks compared by memcmp, then one by one.
+    constexpr std::size_t kChunk = 64;
+    std::size_t at = 0;
+    while (at + kChunk <= m - 1 && same(mu.data() + at, mu_.data() + at, kChunk)) at += kChunk;
+    while (at < m - 1 && same(mu.data() + at, mu_.data() + at, 1)) ++at;
+    const std::size_t tail = m - 1 - at;
+    if (!same(rank.data(), last_rank_.data(), at) ||
+        !same(mu.data() + at + 1, mu_.data() + at, tail) ||
+        !same(rank.data() + at + 1, last_rank_.data() + at, tail))
+      return -1;
+    if ((at > 0 && mu[at - 1] == mu[at]) || (at + 1 < m && mu[at] == mu[at + 1])) return -1;
+    return static_cast<std::ptrdiff_t>(at);
+  }
+
+  /// Inserts a slot at `at` into `a` (its other values shifted up by one place).
+  static void shift_in(Eigen::ArrayXd& a, std::ptrdiff_t at) {
+    const Eigen::Index n = a.size();
+    a.conservativeResize(n + 1);
+    std::copy_backward(a.data() + at, a.data() + n, a.data() + n + 1);
+  }
+
   /// Adds block k to `e`: by expansion if `fast` allows it and its bound is within 1e-3 of its
   /// value, else exactly.
   void add_block(Evaluation& e, Eigen::Index k, double a, double b, bool fast) {
@@ -326,7 +383,11 @@ class SortedNumericMixture {
   /// expansion (built when a fast refinement first needs it).
   std::vector<char> block_uniform_, expansion_ready_;
   std::vector<GaussBlockExpansion> expansions_;
-  long long evaluated_ = 0, expanded_ = 0;
+  long long evaluated_ = 0, expanded_ = 0, updated_in_place_ = 0;
+  /// The previous input's ranks and settings (for insertion).
+  std::vector<int> last_rank_;
+  ParzenParameters last_p_;
+  bool last_repeats_ = false, has_last_ = false;
 };
 
 }  // namespace hpo::detail

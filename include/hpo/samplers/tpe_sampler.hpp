@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <random>
@@ -21,6 +22,7 @@
 
 #include "hpo/detail/parzen_estimator.hpp"
 #include "hpo/detail/rng.hpp"
+#include "hpo/detail/tpe_above_set.hpp"
 #include "hpo/detail/tpe_history.hpp"
 #include "hpo/detail/tpe_multivariate.hpp"
 #include "hpo/detail/tpe_sorted_mixture.hpp"
@@ -162,16 +164,17 @@ class TPESampler final : public Sampler {
   struct Scratch {
     std::vector<std::pair<double, int>> above;
     std::vector<int> rank, count;
-    std::vector<char> in_below;
     std::vector<double> above_mu;
     detail::SortedNumericMixture g;
     std::vector<Candidate> candidates;
   };
 
-  /// The incremental state of one study: its finished trials and per-parameter columns.
+  /// The incremental state of one study: its finished trials and, per parameter, its column
+  /// and its "above" set (updated in place between suggestions).
   struct Model {
     detail::TpeHistory history;
     std::map<std::string, detail::TpeColumn> columns;
+    std::map<std::string, detail::TpeAboveSet> above;
   };
 
   /// Salt separating TPE's streams from the startup RandomSampler's.
@@ -196,8 +199,10 @@ class TPESampler final : public Sampler {
     auto it = m.columns.find(name);
     if (it == m.columns.end())
       it = m.columns.emplace(name, detail::TpeColumn(d)).first;
-    else if (!(it->second.distribution() == d))
+    else if (!(it->second.distribution() == d)) {
       it->second = detail::TpeColumn(d);
+      m.above.erase(name);
+    }
     it->second.update(m.history, name);
     return it->second;
   }
@@ -235,41 +240,31 @@ class TPESampler final : public Sampler {
           running.emplace_back(detail::tpe_coordinate(dist, *v), t->number);
     std::sort(running.begin(), running.end());
 
-    // Below: in trial-number order. Above: the rest and the running ones, by coordinate.
+    // Below: in trial-number order. Above: the rest (kept between suggestions) and the
+    // running ones, by coordinate, with their ranks in trial-number order (they set the ramp
+    // weights).
     std::vector<double> below_obs;
     for (int b : below) {
       const double c = col.at(b);
       if (!std::isnan(c)) below_obs.push_back(c);
     }
-    std::vector<char>& in_below = scratch_.in_below;
-    in_below.assign(static_cast<std::size_t>(m.history.max_number() + 1), 0);
-    for (int b : below) in_below[static_cast<std::size_t>(b)] = 1;
-    const auto& all = col.sorted();
-    std::vector<std::pair<double, int>>& above = scratch_.above;
-    above.clear();
-    above.reserve(all.size() + running.size());
-    {
-      auto r = running.begin();
-      for (const auto& e : all) {
-        if (in_below[static_cast<std::size_t>(e.second)]) continue;
-        for (; r != running.end() && *r < e; ++r) above.push_back(*r);
-        above.push_back(e);
-      }
-      above.insert(above.end(), r, running.end());
+    detail::TpeAboveSet& kept = m.above[name];
+    kept.update(m.history, col, below);
+    const std::vector<std::pair<double, int>>* above_ptr = &kept.sorted();
+    const std::vector<int>* rank_ptr = &kept.rank();
+    const std::vector<double>* mu_ptr = &kept.mu();
+    if (!running.empty()) {
+      std::vector<std::pair<double, int>>& merged = scratch_.above;
+      merged.clear();
+      std::merge(above_ptr->begin(), above_ptr->end(), running.begin(), running.end(),
+                 std::back_inserter(merged));
+      detail::tpe_number_ranks(merged, scratch_.count, scratch_.rank);
+      scratch_.above_mu.resize(merged.size());
+      for (std::size_t i = 0; i < merged.size(); ++i) scratch_.above_mu[i] = merged[i].first;
+      above_ptr = &merged, rank_ptr = &scratch_.rank, mu_ptr = &scratch_.above_mu;
     }
-    // Ranks in trial-number order (they set the ramp weights).
-    std::vector<int>& rank = scratch_.rank;
-    rank.resize(above.size());
-    {
-      int max_number = -1;
-      for (const auto& e : above) max_number = std::max(max_number, e.second);
-      std::vector<int>& count = scratch_.count;
-      count.assign(static_cast<std::size_t>(max_number + 2), 0);
-      for (const auto& e : above) count[static_cast<std::size_t>(e.second) + 1] = 1;
-      for (std::size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
-      for (std::size_t i = 0; i < above.size(); ++i)
-        rank[i] = count[static_cast<std::size_t>(above[i].second)];
-    }
+    const std::vector<std::pair<double, int>>& above = *above_ptr;
+    const std::vector<int>& rank = *rank_ptr;
 
     auto rng =
         detail::Rng::stream(detail::mix(seed_, kSalt), static_cast<std::uint64_t>(trial.number),
@@ -293,11 +288,8 @@ class TPESampler final : public Sampler {
     }
 
     const detail::NumericMixture l = detail::univariate_numeric_mixture(below_obs, pp);
-    std::vector<double>& above_mu = scratch_.above_mu;
-    above_mu.resize(above.size());
-    for (std::size_t i = 0; i < above.size(); ++i) above_mu[i] = above[i].first;
     detail::SortedNumericMixture& g = scratch_.g;
-    g.assign(above_mu, rank, dim.discrete, pp);
+    g.assign(*mu_ptr, rank, dim.discrete, pp);
 
     // Candidates with log l and bounds of their score from the components of g near them,
     // refined in rounds (tolerances 1e-1, 1e-3, exact) for those whose upper bound still
