@@ -177,3 +177,31 @@ TEST_CASE("NSGAIISampler repeats itself and runs in parallel", "[samplers][nsga2
   CHECK(run(1, 1) != run(2, 1));
   CHECK(run(1, 3) == run(1, 3));
 }
+
+TEST_CASE("GeneticSampler ranks feasible trials first once a trial has constraints",
+          "[samplers][genetic][constraints]") {
+  // Minimize x^2 + y^2 subject to x >= 1 (the best feasible value is 1, at (1, 0)).
+  hpo::Study study(Direction::Minimize, std::make_unique<hpo::GeneticSampler>(5));
+  study.optimize(
+      [](hpo::Trial& t) {
+        const double x = t.suggest_float("x", -3.0, 3.0);
+        const double y = t.suggest_float("y", -3.0, 3.0);
+        t.set_constraints({1.0 - x});
+        return x * x + y * y;
+      },
+      hpo::OptimizeOptions{}.n_trials(300));
+  const hpo::FrozenTrial best = study.best_trial();
+  CHECK(best.feasible());
+  CHECK(best.values[0] < 1.05);
+  const auto population = dynamic_cast<const hpo::GeneticSampler&>(study.sampler()).population();
+  REQUIRE(population.size() == 20);
+  for (std::size_t i = 0; i < population.size(); ++i) {
+    CHECK(population[i]->feasible());
+    if (i > 0) CHECK(population[i - 1]->values[0] <= population[i]->values[0]);
+  }
+  // Without the constraint the population would hold the infeasible trials near (0, 0).
+  int infeasible_better = 0;
+  for (const auto& t : study.trials(hpo::TrialStates{hpo::TrialState::Complete}))
+    infeasible_better += !t.feasible() && t.values[0] < population.back()->values[0] ? 1 : 0;
+  CHECK(infeasible_better > 0);
+}

@@ -59,6 +59,7 @@ class GeneticHistory {
       if (!complete) continue;
       population_.insert(Member{std::isnan(v) ? INFINITY : v, t->number, t});
       if (population_.size() > capacity_) population_.erase(std::prev(population_.end()));
+      constrained_ = constrained_ || !t->constraints.empty();
       complete_.push_back(t);
     }
     while (!processed_.empty() && *processed_.begin() == cursor_) {
@@ -71,6 +72,8 @@ class GeneticHistory {
   std::size_t capacity() const { return capacity_; }
   /// Number of Complete trials.
   int n_complete() const { return static_cast<int>(complete_.size()); }
+  /// Whether some Complete trial has constraint values (Trial::set_constraints).
+  bool constrained() const { return constrained_; }
   /// Every trial number below this has been processed; Running trials are at or above it.
   int cursor() const { return cursor_; }
 
@@ -145,6 +148,7 @@ class GeneticHistory {
   std::set<int> processed_;
   std::set<Member> population_;
   std::vector<FrozenTrialPtr> complete_;  // in the order folded in
+  bool constrained_ = false;
   SearchSpace indexed_space_;
   std::size_t indexed_ = 0;  // trials of complete_ in index_
   std::unordered_set<std::vector<double>, VectorHash> index_;

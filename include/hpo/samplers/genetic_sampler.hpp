@@ -46,9 +46,10 @@ namespace hpo {
 ///
 /// Parameters outside the intersection search space go to a RandomSampler; stats() counts
 /// them. Selection is a tournament over a ranking: by value for one objective
-/// (rank_population); for several, NSGA-II's (detail::nsga2_population: constrained
-/// non-domination fronts, then crowding distance), which makes this sampler a steady-state
-/// NSGA-II (see NSGAIISampler for Optuna's defaults). There is no generational mode.
+/// (rank_population); for several objectives, or once a trial has constraints
+/// (Trial::set_constraints), NSGA-II's (detail::nsga2_population: constrained non-domination
+/// fronts, then crowding distance), which makes this sampler a steady-state NSGA-II (see
+/// NSGAIISampler for Optuna's defaults). There is no generational mode.
 ///
 /// Cost per suggestion: independent of the number of finished trials n (amortized). Finished
 /// trials are folded in once, as they finish (detail::GeneticHistory): the Complete count, the
@@ -236,9 +237,10 @@ class GeneticSampler : public Sampler {
       transform_.emplace(space, detail::CategoricalEncoding::Index);
     }
     const detail::SearchSpaceTransform& tf = *transform_;
+    // Constraints need constrained domination, also for one objective: NSGA-II's ranking.
+    const bool nsga2 = view.is_multi_objective() || history.constrained();
     const Eigen::MatrixXd genes =
-        tf.encode(view.is_multi_objective() ? multi_objective_population(view, history)
-                                            : history.population());
+        tf.encode(nsga2 ? multi_objective_population(view, history) : history.population());
 
     // With the Complete trials of `history`: the trials not to repeat (all at or above the
     // cursor, which only passes finished trials).
