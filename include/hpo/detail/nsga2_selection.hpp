@@ -22,10 +22,7 @@ namespace hpo::detail {
 inline Eigen::VectorXd trial_violations(const std::vector<FrozenTrialPtr>& trials) {
   const auto n = static_cast<Eigen::Index>(trials.size());
   Eigen::VectorXd v = Eigen::VectorXd::Zero(n);
-  const bool constrained = std::any_of(trials.begin(), trials.end(), [](const FrozenTrialPtr& t) {
-    return !t->constraints.empty();
-  });
-  if (!constrained) return v;
+  if (!any_constrained(trials)) return v;
   for (Eigen::Index i = 0; i < n; ++i) {
     const std::vector<double>& c = trials[static_cast<std::size_t>(i)]->constraints;
     if (c.empty()) {

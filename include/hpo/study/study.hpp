@@ -206,9 +206,7 @@ class Study {
   /// is). Empty if no trial has completed.
   std::vector<FrozenTrial> best_trials() const {
     auto complete = core_->storage->get_trials(TrialStates{TrialState::Complete});
-    const bool constrained = std::any_of(complete.begin(), complete.end(),
-                                         [](const auto& t) { return !t->constraints.empty(); });
-    if (constrained)
+    if (detail::any_constrained(complete))
       complete.erase(std::remove_if(complete.begin(), complete.end(),
                                     [](const auto& t) { return !t->feasible(); }),
                      complete.end());

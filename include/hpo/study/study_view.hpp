@@ -77,9 +77,7 @@ class StudyView {
     std::optional<FrozenTrialPtr> best;
     if (directions_->size() != 1) return best;
     const std::vector<FrozenTrialPtr> complete = trials(TrialStates{TrialState::Complete});
-    const bool constrained =
-        std::any_of(complete.begin(), complete.end(),
-                    [](const FrozenTrialPtr& t) { return !t->constraints.empty(); });
+    const bool constrained = detail::any_constrained(complete);
     for (const auto& t : complete)
       if ((!constrained || t->feasible()) &&
           (!best || is_better(directions_->front(), t->values[0], (*best)->values[0])))

@@ -143,4 +143,14 @@ struct FrozenTrial {
 /// Shared, immutable snapshot of a trial, as storages hand them out (cheap to copy).
 using FrozenTrialPtr = std::shared_ptr<const FrozenTrial>;
 
+namespace detail {
+/// Whether some trial of `trials` has constraint values: then only feasible trials count as
+/// best, and trials without constraints are infeasible (FrozenTrial::feasible).
+inline bool any_constrained(const std::vector<FrozenTrialPtr>& trials) {
+  for (const auto& t : trials)
+    if (!t->constraints.empty()) return true;
+  return false;
+}
+}  // namespace detail
+
 }  // namespace hpo
