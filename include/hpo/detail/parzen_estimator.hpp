@@ -87,10 +87,12 @@ inline Eigen::ArrayXd tpe_default_weights(int m) {
   return w;
 }
 
-/// Normalized mixture weights of `m` observations (trial-number order) followed by the prior.
-inline Eigen::ArrayXd tpe_mixture_weights(int m, double prior_weight) {
+/// Normalized mixture weights of `m` observations (trial-number order) followed by the prior:
+/// `observed` (one per observation, > 0) if given, else Optuna's default_weights(m).
+inline Eigen::ArrayXd tpe_mixture_weights(int m, double prior_weight,
+                                          const Eigen::ArrayXd& observed = Eigen::ArrayXd()) {
   Eigen::ArrayXd w(std::max(m, 0) + 1);
-  w.head(w.size() - 1) = tpe_default_weights(m);
+  w.head(w.size() - 1) = observed.size() == 0 ? tpe_default_weights(m) : observed;
   w[w.size() - 1] = prior_weight;
   return w / w.sum();
 }
@@ -268,12 +270,14 @@ inline void finish_numeric_mixture(NumericMixture& out, bool with_coef = true) {
 }
 
 /// The univariate TPE mixture of observations `mu` (unit coordinates, in trial-number order,
-/// which sets the weights), with Optuna's neighbour bandwidth rule.
+/// which sets the default weights; `weights`, one per observation, replace them if given),
+/// with Optuna's neighbour bandwidth rule.
 inline NumericMixture univariate_numeric_mixture(const std::vector<double>& mu,
-                                                 const ParzenParameters& p) {
+                                                 const ParzenParameters& p,
+                                                 const Eigen::ArrayXd& weights = Eigen::ArrayXd()) {
   const std::size_t m = mu.size();
   NumericMixture out;
-  out.weight = tpe_mixture_weights(static_cast<int>(m), p.prior_weight);
+  out.weight = tpe_mixture_weights(static_cast<int>(m), p.prior_weight, weights);
   std::vector<std::size_t> order(m);
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(),
@@ -293,10 +297,11 @@ inline NumericMixture univariate_numeric_mixture(const std::vector<double>& mu,
 /// Scott-type bandwidth of m observations in d dimensions. Its log_coef is left empty (the
 /// multivariate estimator combines the dimensions' constants itself).
 inline NumericMixture scott_numeric_mixture(const Eigen::ArrayXd& mu, std::size_t d,
-                                            const ParzenParameters& p) {
+                                            const ParzenParameters& p,
+                                            const Eigen::ArrayXd& weights = Eigen::ArrayXd()) {
   NumericMixture out;
   const auto m = static_cast<std::size_t>(mu.size());
-  out.weight = tpe_mixture_weights(static_cast<int>(m), p.prior_weight);
+  out.weight = tpe_mixture_weights(static_cast<int>(m), p.prior_weight, weights);
   out.mu = mu;
   out.sigma = Eigen::ArrayXd::Constant(mu.size(), tpe_scott_sigma(m, d, p));
   finish_numeric_mixture(out, false);
@@ -353,15 +358,17 @@ struct CategoricalMixture {
   }
 };
 
-/// The categorical mixture of observed choices `observed` (in trial-number order).
+/// The categorical mixture of observed choices `observed` (in trial-number order; `weights`,
+/// one per observation, replace the default weights if given).
 inline CategoricalMixture categorical_mixture(std::vector<int> observed, int n_choices,
-                                              const ParzenParameters& p) {
+                                              const ParzenParameters& p,
+                                              const Eigen::ArrayXd& weights = Eigen::ArrayXd()) {
   CategoricalMixture out;
   const auto m = static_cast<int>(observed.size());
   out.observed = std::move(observed);
   out.n_choices = n_choices;
   out.smoothing = p.prior_weight / (m + 1);
-  out.weight = tpe_mixture_weights(m, p.prior_weight);
+  out.weight = tpe_mixture_weights(m, p.prior_weight, weights);
   return out;
 }
 

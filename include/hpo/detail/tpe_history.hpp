@@ -110,12 +110,13 @@ inline double tpe_coordinate(const Distribution& d, double internal) {
 /// view), or the direction changes, it starts over.
 class TpeHistory {
  public:
-  /// Folds in the trials of `view` that finished since the last call.
+  /// Folds in the trials of `view` that finished since the last call. The split keys use the
+  /// first direction (the only one of a single-objective study).
   void update(const StudyView& view) {
-    const Direction direction = view.direction();
-    if (direction != direction_ || view.n_trials() <= max_number_) {
+    if (view.directions() != directions_ || view.n_trials() <= max_number_) {
       *this = TpeHistory();
-      direction_ = direction;
+      directions_ = view.directions();
+      direction_ = directions_.front();
     }
     for (const auto& t : view.trials(TrialStates::finished(), TrialRange{cursor_, INT_MAX})) {
       if (!processed_.insert(t->number).second) continue;
@@ -156,6 +157,7 @@ class TpeHistory {
   }
 
  private:
+  std::vector<Direction> directions_;
   Direction direction_ = Direction::Minimize;
   int cursor_ = 0;
   int max_number_ = -1;

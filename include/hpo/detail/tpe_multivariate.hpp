@@ -61,12 +61,14 @@ struct TpeDimension {
 class MultivariateParzenEstimator {
  public:
   /// The estimator of observations `obs` (one row per trial, in trial-number order; one column
-  /// per dimension, holding model coordinates: TpeDimension::coordinate).
+  /// per dimension, holding model coordinates: TpeDimension::coordinate). `weights`, one per
+  /// observation, replace Optuna's default weights if given.
   MultivariateParzenEstimator(std::vector<TpeDimension> dims, const Eigen::MatrixXd& obs,
-                              const ParzenParameters& p)
+                              const ParzenParameters& p,
+                              const Eigen::ArrayXd& weights = Eigen::ArrayXd())
       : dims_(std::move(dims)) {
     const auto m = static_cast<int>(obs.rows());
-    weight_ = tpe_mixture_weights(m, p.prior_weight);
+    weight_ = tpe_mixture_weights(m, p.prior_weight, weights);
     base_ = weight_.log();
     const std::size_t d = dims_.size();
     for (std::size_t j = 0; j < d; ++j) {

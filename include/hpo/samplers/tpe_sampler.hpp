@@ -23,6 +23,7 @@
 #include "hpo/detail/parzen_estimator.hpp"
 #include "hpo/detail/rng.hpp"
 #include "hpo/detail/tpe_above_set.hpp"
+#include "hpo/detail/tpe_below.hpp"
 #include "hpo/detail/tpe_history.hpp"
 #include "hpo/detail/tpe_multivariate.hpp"
 #include "hpo/detail/tpe_sorted_mixture.hpp"
@@ -52,8 +53,16 @@ namespace hpo {
 /// Observations are kept sorted per parameter and the "above" density is evaluated over the
 /// components near each candidate only (detail::SortedNumericMixture, exact to rounding), so
 /// the cost per suggestion grows about linearly, with a small constant, in the number of
-/// trials. Single objective only. See docs/samplers.md for the options, the cost and where
-/// this differs from Optuna.
+/// trials.
+///
+/// Several objectives (MOTPE, Ozaki et al. 2020/2022, as in Optuna): the below set is made of
+/// the lowest non-domination ranks, the last rank that does not fit thinned by greedy
+/// hypervolume subset selection, and its members weigh in l(x) by their hypervolume
+/// contributions. Constraints (Trial::set_constraints, used as Optuna's constraints_func): once
+/// a trial has constraints, infeasible trials enter the below set only after every feasible
+/// one, by total violation. Both use detail::tpe_constrained_or_multi_objective_below, in
+/// O(n log n) per suggestion for one objective or two, O(n F M) peeling fronts beyond.
+/// See docs/samplers.md for the options, the cost and where this differs from Optuna.
 class TPESampler final : public Sampler {
  public:
   /// Options; the defaults are Optuna's.
@@ -106,7 +115,6 @@ class TPESampler final : public Sampler {
   }
 
   SearchSpace infer_relative_search_space(const StudyView& view, const FrozenTrial&) override {
-    check_single_objective(view);
     if (!options_.multivariate) return {};
     return relative_space_.calculate(view, true);
   }
@@ -123,7 +131,6 @@ class TPESampler final : public Sampler {
 
   double sample_independent(const StudyView& view, const FrozenTrial& trial,
                             const std::string& name, const Distribution& distribution) override {
-    check_single_objective(view);
     if (hpo::single(distribution))
       return random_.sample_independent(view, trial, name, distribution);
     Model local;
@@ -175,6 +182,13 @@ class TPESampler final : public Sampler {
     detail::TpeHistory history;
     std::map<std::string, detail::TpeColumn> columns;
     std::map<std::string, detail::TpeAboveSet> above;
+    /// The below set of the last suggestion, and the state of `history` it belongs to.
+    detail::TpeBelow below;
+    bool below_valid = false;
+    std::size_t below_log_size = 0;
+    const FrozenTrial* below_last = nullptr;
+    int below_n = -1;
+    std::vector<Direction> below_directions;
   };
 
   /// Salt separating TPE's streams from the startup RandomSampler's.
@@ -182,17 +196,36 @@ class TPESampler final : public Sampler {
   /// Stream key of the multivariate draws of a trial.
   static constexpr std::uint64_t kRelativeKey = 0x6D756C7469766172ULL;
 
-  static void check_single_objective(const StudyView& view) {
-    if (view.is_multi_objective())
-      throw InvalidArgument("hpo::TPESampler: multi-objective studies are not supported yet");
-  }
-
   /// The model of `view`, brought up to date: the incremental one, or, for a filtered view
   /// (whose trials are not a growing prefix of the study's), `local` rebuilt from scratch.
   Model& model_for(const StudyView& view, Model& local) {
     Model& m = view.is_filtered() ? local : model_;
     m.history.update(view);
     return m;
+  }
+
+  /// The below set for the history of `m` (computed once per history state): Optuna's split,
+  /// incremental for one objective without constraints, else
+  /// detail::tpe_constrained_or_multi_objective_below (MOTPE's and c-TPE's).
+  const detail::TpeBelow& below_set(const StudyView& view, Model& m) {
+    const auto& log = m.history.log();
+    const int n = n_below(m.history.n_finished());
+    const FrozenTrial* last = log.empty() ? nullptr : log.back().get();
+    if (m.below_valid && m.below_log_size == log.size() && m.below_last == last && m.below_n == n &&
+        m.below_directions == view.directions())
+      return m.below;
+    const bool constrained = detail::any_constrained(log);
+    if (!view.is_multi_objective() && !constrained)
+      m.below = detail::TpeBelow{m.history.below(n), Eigen::ArrayXd()};
+    else
+      m.below =
+          detail::tpe_constrained_or_multi_objective_below(log, n, view.directions(), constrained);
+    m.below_valid = true;
+    m.below_log_size = log.size();
+    m.below_last = last;
+    m.below_n = n;
+    m.below_directions = view.directions();
+    return m.below;
   }
 
   detail::TpeColumn& column(Model& m, const std::string& name, const Distribution& d) {
@@ -230,7 +263,8 @@ class TPESampler final : public Sampler {
   double sample_univariate(const StudyView& view, const FrozenTrial& trial, const std::string& name,
                            const Distribution& dist, Model& m) {
     const detail::TpeColumn& col = column(m, name, dist);
-    const std::vector<int> below = m.history.below(n_below(m.history.n_finished()));
+    const detail::TpeBelow& below_members = below_set(view, m);
+    const std::vector<int>& below = below_members.numbers;
 
     // Running trials with this parameter, by coordinate.
     std::vector<std::pair<double, int>> running;
@@ -243,11 +277,16 @@ class TPESampler final : public Sampler {
     // Below: in trial-number order. Above: the rest (kept between suggestions) and the
     // running ones, by coordinate, with their ranks in trial-number order (they set the ramp
     // weights).
-    std::vector<double> below_obs;
-    for (int b : below) {
-      const double c = col.at(b);
-      if (!std::isnan(c)) below_obs.push_back(c);
+    std::vector<double> below_obs, below_weight;
+    for (std::size_t i = 0; i < below.size(); ++i) {
+      const double c = col.at(below[i]);
+      if (std::isnan(c)) continue;
+      below_obs.push_back(c);
+      if (below_members.weights.size() > 0)
+        below_weight.push_back(below_members.weights[static_cast<Eigen::Index>(i)]);
     }
+    const Eigen::ArrayXd l_weights = Eigen::Map<const Eigen::ArrayXd>(
+        below_weight.data(), static_cast<Eigen::Index>(below_weight.size()));
     detail::TpeAboveSet& kept = m.above[name];
     kept.update(m.history, col, below);
     const std::vector<std::pair<double, int>>* above_ptr = &kept.sorted();
@@ -274,7 +313,7 @@ class TPESampler final : public Sampler {
     if (dim.categorical) {
       std::vector<int> observed(below_obs.begin(), below_obs.end());
       const detail::CategoricalMixture l =
-          detail::categorical_mixture(std::move(observed), dim.n_choices, pp);
+          detail::categorical_mixture(std::move(observed), dim.n_choices, pp, l_weights);
       const Eigen::ArrayXd log_l = l.probabilities().log();
       const Eigen::ArrayXd log_g = above_probabilities(above, rank, dim.n_choices, pp).log();
       double best_score = -INFINITY;
@@ -287,7 +326,7 @@ class TPESampler final : public Sampler {
       return static_cast<double>(best);
     }
 
-    const detail::NumericMixture l = detail::univariate_numeric_mixture(below_obs, pp);
+    const detail::NumericMixture l = detail::univariate_numeric_mixture(below_obs, pp, l_weights);
     detail::SortedNumericMixture& g = scratch_.g;
     g.assign(*mu_ptr, rank, dim.discrete, pp);
 
@@ -376,7 +415,8 @@ class TPESampler final : public Sampler {
       dims.push_back(detail::TpeDimension::of(dist));
     }
     const auto d = static_cast<Eigen::Index>(space.size());
-    const std::vector<int> below = m.history.below(n_below(m.history.n_finished()));
+    const detail::TpeBelow& below_members = below_set(view, m);
+    const std::vector<int>& below = below_members.numbers;
 
     // Rows of trials holding every parameter of the space, in trial-number order.
     auto row_of = [&](int number, Eigen::VectorXd& row) {
@@ -388,8 +428,13 @@ class TPESampler final : public Sampler {
     };
     Eigen::VectorXd row(d);
     std::vector<Eigen::VectorXd> below_rows, above_rows;
-    for (int b : below)
-      if (row_of(b, row)) below_rows.push_back(row);
+    std::vector<double> below_weight;
+    for (std::size_t i = 0; i < below.size(); ++i) {
+      if (!row_of(below[i], row)) continue;
+      below_rows.push_back(row);
+      if (below_members.weights.size() > 0)
+        below_weight.push_back(below_members.weights[static_cast<Eigen::Index>(i)]);
+    }
     const std::vector<FrozenTrialPtr> running = liars(view, trial, m);
     auto r = running.begin();
     for (int number = 0; number <= m.history.max_number(); ++number) {
@@ -400,7 +445,10 @@ class TPESampler final : public Sampler {
     for (; r != running.end(); ++r) running_row(**r, space, above_rows);
 
     const detail::ParzenParameters pp = parzen_parameters();
-    const detail::MultivariateParzenEstimator l(dims, stack(below_rows, d), pp);
+    const detail::MultivariateParzenEstimator l(
+        dims, stack(below_rows, d), pp,
+        Eigen::Map<const Eigen::ArrayXd>(below_weight.data(),
+                                         static_cast<Eigen::Index>(below_weight.size())));
     const detail::MultivariateParzenEstimator g(dims, stack(above_rows, d), pp);
     auto rng = detail::Rng::stream(detail::mix(seed_, kSalt),
                                    static_cast<std::uint64_t>(trial.number), kRelativeKey);
