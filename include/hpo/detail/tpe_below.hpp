@@ -61,30 +61,33 @@ inline std::vector<Eigen::Index> greedy_hypervolume_subset(const Eigen::MatrixXd
                                                            const Eigen::VectorXd& reference) {
   const Eigen::Index n = points.rows();
   k = std::clamp<Eigen::Index>(k, 0, n);
-  // gain[i]: the gain of row i when added to the first round[i] chosen rows.
-  Eigen::ArrayXd gain =
+  // A max-heap of (gain, -row, step): the gain of the row when added to the first `step` rows
+  // chosen. Larger gain first, then the lower row.
+  using Entry = std::tuple<double, Eigen::Index, Eigen::Index>;
+  const Eigen::ArrayXd box =
       (reference.transpose().replicate(n, 1) - points).array().max(0.0).rowwise().prod();
-  std::vector<Eigen::Index> round(static_cast<std::size_t>(n), 0), chosen;
-  std::vector<char> taken(static_cast<std::size_t>(n), 0);
+  std::vector<Entry> heap;
+  for (Eigen::Index i = 0; i < n; ++i) heap.emplace_back(box[i], -i, 0);
+  std::make_heap(heap.begin(), heap.end());
+  std::vector<Eigen::Index> chosen;
   Eigen::MatrixXd clipped(k, points.cols());
   while (static_cast<Eigen::Index>(chosen.size()) < k) {
+    std::pop_heap(heap.begin(), heap.end());
+    const auto [bound, minus_row, step] = heap.back();
+    heap.pop_back();
+    const Eigen::Index row = -minus_row;
     const auto s = static_cast<Eigen::Index>(chosen.size());
-    Eigen::Index best = -1;
-    for (Eigen::Index i = 0; i < n; ++i)
-      if (!taken[static_cast<std::size_t>(i)] && (best < 0 || gain[i] > gain[best])) best = i;
-    if (round[static_cast<std::size_t>(best)] == s) {
-      chosen.push_back(best);
-      taken[static_cast<std::size_t>(best)] = 1;
+    if (step == s) {
+      chosen.push_back(row);
       continue;
     }
     // Re-evaluate: its box less the part the chosen rows already cover.
-    const Eigen::RowVectorXd p = points.row(best);
-    const Eigen::ArrayXd box = (reference.transpose() - p).array().max(0.0);
+    const Eigen::RowVectorXd p = points.row(row);
     for (Eigen::Index j = 0; j < s; ++j)
       clipped.row(j) = points.row(chosen[static_cast<std::size_t>(j)]).cwiseMax(p);
     const double covered = hpo::hypervolume(clipped.topRows(s), reference);
-    gain[best] = std::max(box.prod() - covered, 0.0);
-    round[static_cast<std::size_t>(best)] = s;
+    heap.emplace_back(std::min(bound, std::max(box[row] - covered, 0.0)), minus_row, s);
+    std::push_heap(heap.begin(), heap.end());
   }
   return chosen;
 }
