@@ -77,6 +77,17 @@ inline AcquisitionValue log_probability_of_improvement(double mean, double sigma
   return {log_normal_cdf(z), ratio / s, -z * ratio / s * (sigma / s)};
 }
 
+/// log of the probability that a constraint c ~ N(mean, sigma^2) is satisfied, log P(c <=
+/// threshold) = log Phi(z) with z = (threshold - mean) / s, s = acquisition_sigma(sigma) (the
+/// "probability of feasibility" of Gardner et al. 2014 and Gelbart et al. 2014, in logs so that
+/// it stays finite far into the infeasible side). It is log PI of -c above -threshold:
+/// d/dmean = -(phi/Phi)(z) / s, d/ds = -z (phi/Phi)(z) / s.
+inline AcquisitionValue log_probability_of_feasibility(double mean, double sigma,
+                                                       double threshold) {
+  const AcquisitionValue a = log_probability_of_improvement(-mean, sigma, -threshold);
+  return {a.value, -a.d_mean, a.d_sigma};
+}
+
 /// Upper confidence bound mean + sqrt(beta) sigma (the sqrt(beta) convention of BoTorch and
 /// Optuna), for beta >= 0; no variance floor is needed.
 inline AcquisitionValue upper_confidence_bound(double mean, double sigma, double beta) {

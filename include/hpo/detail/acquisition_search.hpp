@@ -23,18 +23,37 @@ namespace hpo::detail {
 /// Which acquisition function a GP sampler maximizes.
 enum class AcquisitionKind { LogEI, EI, PI, UCB };
 
+/// A constraint c(x) <= 0 of a constrained acquisition: the GP of its standardized values and
+/// the standardized value of 0, so that P(c(x) <= 0) = Phi((threshold - mean(x)) / sigma(x)).
+struct FeasibilityTerm {
+  /// The constraint's posterior (not owned; must outlive the acquisition's use).
+  const GpPosterior* gp = nullptr;
+  /// The standardized constraint value that separates feasible (below) from infeasible.
+  double threshold = 0.0;
+};
+
 /// An acquisition function of the posterior (maximized; outputs standardized so that larger
 /// is better). The variance gets Optuna's 1e-12 stabilizer before the square root, so sigma
 /// and its derivative stay finite at observed points. PI is maximized as log PI (same
 /// maximizer, no flat underflowed regions).
+///
+/// With constraints, the log probability of feasibility of every constraint (independent GPs)
+/// is added to log-EI and log PI, and EI is multiplied by the probability of feasibility
+/// (Gardner et al. 2014); UCB takes no constraints (the caller rejects them). Without an
+/// objective term (no feasible observation yet) the acquisition is the log probability of
+/// feasibility alone, whatever the kind.
 struct Acquisition {
   AcquisitionKind kind = AcquisitionKind::LogEI;
-  /// The incumbent: the best standardized observation.
+  /// The incumbent: the best standardized observation (the best feasible one with constraints).
   double best = 0.0;
   /// UCB's beta (mean + sqrt(beta) sigma).
   double beta = 2.0;
+  /// The constraints (empty: unconstrained).
+  std::vector<FeasibilityTerm> constraints;
+  /// Whether the objective term takes part: false while no observation is feasible.
+  bool use_objective = true;
 
-  /// Value and partial derivatives in mean and latent variance.
+  /// Value and partial derivatives in mean and latent variance (the objective term alone).
   AcquisitionValue operator()(double mean, double var, double* d_var = nullptr) const {
     const double sigma = std::sqrt(std::max(var, 0.0) + 1e-12);
     AcquisitionValue a{};
@@ -56,7 +75,7 @@ struct Acquisition {
     return a;
   }
 
-  /// The value alone (no derivatives) at mean and latent variance.
+  /// The value alone (no derivatives) at mean and latent variance (the objective term alone).
   double value(double mean, double var) const {
     const double sigma = std::sqrt(std::max(var, 0.0) + 1e-12);
     const double s = acquisition_sigma(sigma);
@@ -74,16 +93,73 @@ struct Acquisition {
     return mean + std::sqrt(beta) * sigma;
   }
 
-  /// Values at every row of `x` (NaN counts as -inf).
+  /// Values at every row of `x`, constraints included (NaN counts as -inf).
   Eigen::VectorXd evaluate(const GpPosterior& gp, const Eigen::MatrixXd& x) const {
-    Eigen::VectorXd mean, var;
-    gp.predict(x, mean, var);
     Eigen::VectorXd out(x.rows());
-    for (Eigen::Index i = 0; i < out.size(); ++i) {
-      const double v = value(mean[i], var[i]);
-      out[i] = std::isnan(v) ? -std::numeric_limits<double>::infinity() : v;
+    if (use_objective) {
+      Eigen::VectorXd mean, var;
+      gp.predict(x, mean, var);
+      for (Eigen::Index i = 0; i < out.size(); ++i) out[i] = value(mean[i], var[i]);
     }
-    return out;
+    if (!constraints.empty()) {
+      Eigen::ArrayXd log_feasible = Eigen::ArrayXd::Zero(x.rows());
+      Eigen::VectorXd mean, var;
+      for (const FeasibilityTerm& c : constraints) {
+        c.gp->predict(x, mean, var);
+        // sigma as in value(), then acquisition_sigma(sigma), as log_probability_of_feasibility.
+        const Eigen::ArrayXd sigma = (var.array().cwiseMax(0.0) + 1e-12).sqrt();
+        const Eigen::ArrayXd s = (sigma.square() + kAcquisitionVarianceFloor).sqrt();
+        log_feasible += ((c.threshold - mean.array()) / s).unaryExpr([](double z) {
+          return log_normal_cdf(z);
+        });
+      }
+      if (!use_objective)
+        out = log_feasible.matrix();
+      else if (kind == AcquisitionKind::EI)
+        out.array() *= log_feasible.exp();
+      else
+        out.array() += log_feasible;
+    }
+    return out.unaryExpr(
+        [](double v) { return std::isnan(v) ? -std::numeric_limits<double>::infinity() : v; });
+  }
+
+  /// The value at one encoded point `x`, constraints included, and its gradient in `x`
+  /// (`grad`, one entry per column).
+  double value_and_gradient(const GpPosterior& gp, const Eigen::VectorXd& x,
+                            Eigen::VectorXd& grad) const {
+    double mean = 0.0, var = 0.0, dv = 0.0, value = 0.0;
+    Eigen::VectorXd d_mean, d_var;
+    if (use_objective) {
+      gp.predict_with_gradient(x, mean, var, d_mean, d_var);
+      const AcquisitionValue a = (*this)(mean, var, &dv);
+      grad = a.d_mean * d_mean + dv * d_var;
+      value = a.value;
+    } else {
+      grad = Eigen::VectorXd::Zero(x.size());
+    }
+    if (constraints.empty()) return value;
+
+    double log_feasible = 0.0;
+    Eigen::VectorXd d_log_feasible = Eigen::VectorXd::Zero(x.size());
+    for (const FeasibilityTerm& c : constraints) {
+      c.gp->predict_with_gradient(x, mean, var, d_mean, d_var);
+      const double sigma = std::sqrt(std::max(var, 0.0) + 1e-12);
+      const AcquisitionValue f = log_probability_of_feasibility(mean, sigma, c.threshold);
+      log_feasible += f.value;
+      d_log_feasible += f.d_mean * d_mean + (f.d_sigma / (2.0 * sigma)) * d_var;
+    }
+    if (!use_objective) {
+      grad = d_log_feasible;
+      return log_feasible;
+    }
+    if (kind == AcquisitionKind::EI) {  // EI * PF: d = PF (dEI + EI dlog PF)
+      const double pf = std::exp(log_feasible);
+      grad = pf * (grad + value * d_log_feasible);
+      return value * pf;
+    }
+    grad += d_log_feasible;
+    return value + log_feasible;
   }
 };
 
@@ -262,19 +338,15 @@ class AcquisitionSearch {
           scale[k] = std::sqrt(std::max(gp.weights()[j], 1e-12));
           z[k] = x[j] * scale[k];
         }
-        Eigen::VectorXd full = x, d_mean, d_var;
+        Eigen::VectorXd full = x, d_full;
         auto f = [&](const Eigen::VectorXd& zz, Eigen::VectorXd& grad) {
           for (Eigen::Index k = 0; k < nr; ++k)
             full[relaxed_columns_[static_cast<std::size_t>(k)]] = zz[k] / scale[k];
-          double mean = 0.0, var = 0.0, dv = 0.0;
-          gp.predict_with_gradient(full, mean, var, d_mean, d_var);
-          const AcquisitionValue a = acq(mean, var, &dv);
+          const double value = acq.value_and_gradient(gp, full, d_full);
           grad.resize(nr);
-          for (Eigen::Index k = 0; k < nr; ++k) {
-            const Eigen::Index j = relaxed_columns_[static_cast<std::size_t>(k)];
-            grad[k] = -(a.d_mean * d_mean[j] + dv * d_var[j]) / scale[k];
-          }
-          return std::isnan(a.value) ? std::numeric_limits<double>::infinity() : -a.value;
+          for (Eigen::Index k = 0; k < nr; ++k)
+            grad[k] = -d_full[relaxed_columns_[static_cast<std::size_t>(k)]] / scale[k];
+          return std::isnan(value) ? std::numeric_limits<double>::infinity() : -value;
         };
         LbfgsOptions lb;
         lb.max_iterations = options_.lbfgs_max_iterations;

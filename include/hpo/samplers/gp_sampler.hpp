@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -38,6 +39,18 @@ namespace hpo {
 /// proposal never repeats a finished or running trial's parameters unless the space holds no
 /// other point.
 ///
+/// Constraints (Trial::set_constraints, each satisfied when <= 0): once a Complete trial has
+/// constraint values, the sampler also fits one GP per constraint index (same kernel, priors,
+/// noise setting, refit policy and warm starts as the objective's GP) to that constraint's
+/// standardized values over the Complete trials that have it, and maximizes log-EI +
+/// sum_j log P(c_j(x) <= 0), as Optuna's GPSampler with constraints_func does (Gardner et al.
+/// 2014; Gelbart et al. 2014). The objective's GP keeps every Complete trial; the EI incumbent
+/// is the best feasible one (trials without constraint values count as infeasible). While no
+/// Complete trial is feasible, the acquisition is the log probability of feasibility alone.
+/// PI adds the same term to log PI; EI is multiplied by the probability of feasibility; UCB
+/// has no constrained form and throws InvalidArgument once a trial has constraints. Running
+/// trials enter the constraint GPs as kriging-believer fantasies.
+///
 /// Parameters outside the intersection search space (conditional ones, changed ranges) are
 /// drawn by a RandomSampler; stats() counts them. Single objective only; pruned and failed
 /// trials are not modelled. See docs/samplers.md for options, cost and where this differs
@@ -52,7 +65,7 @@ class GPSampler final : public Sampler {
     EI,
     /// probability of improvement, maximized as log PI.
     PI,
-    /// upper confidence bound mean + sqrt(beta) sigma.
+    /// upper confidence bound mean + sqrt(beta) sigma; not with constraints.
     UCB
   };
 
@@ -99,6 +112,16 @@ class GPSampler final : public Sampler {
     Eigen::VectorXd inverse_squared_lengthscales;
     double signal_variance = 0.0;
     double noise_variance = 0.0;
+    /// Model trials sampled with the constrained acquisition (some Complete trial had
+    /// constraint values), and those among them that used the probability of feasibility
+    /// alone because no Complete trial was feasible yet.
+    int constrained_trials = 0;
+    int feasibility_only_trials = 0;
+    /// Constraint GPs of the last constrained model trial (one per constraint index), their
+    /// hyperparameter fits so far, and the fits where both L-BFGS runs failed.
+    int constraint_gps = 0;
+    int constraint_fits = 0;
+    int failed_constraint_fits = 0;
   };
 
   explicit GPSampler(std::uint64_t seed) : GPSampler(seed, Options()) {}
@@ -114,6 +137,9 @@ class GPSampler final : public Sampler {
   SearchSpace infer_relative_search_space(const StudyView& view, const FrozenTrial&) override {
     if (view.is_multi_objective())
       throw InvalidArgument("hpo::GPSampler: multi-objective studies are not supported yet");
+    if (options_.acquisition == Acquisition::UCB &&
+        detail::any_constrained(view.trials(TrialStates{TrialState::Complete})))
+      check_constraints_supported();
     return relative_space_.calculate(view);
   }
 
@@ -151,11 +177,9 @@ class GPSampler final : public Sampler {
   const Stats& stats() const { return stats_; }
 
  private:
-  /// The model of the current search space: rows in the order trials were added.
-  struct Model {
-    SearchSpace space;
-    std::optional<detail::SearchSpaceTransform> transform;
-    detail::GpLayout layout;
+  /// One GP of the model (the objective's or a constraint's): rows in the order trials were
+  /// added, and the state of its hyperparameter fits.
+  struct Track {
     std::vector<int> numbers;  // trial number of each row
     Eigen::MatrixXd x;
     detail::GpHyperparameters hyper;
@@ -163,6 +187,84 @@ class GPSampler final : public Sampler {
     int fitted_n = 0;                // rows at the last fit (0: never)
     detail::LbfgsMemory fit_memory;  // curvature of the last fit, for the next one
   };
+
+  /// The model of the current search space.
+  struct Model {
+    SearchSpace space;
+    std::optional<detail::SearchSpaceTransform> transform;
+    detail::GpLayout layout;
+    Track objective;
+    std::vector<Track> constraints;  // constraint j: the Complete trials with a value for it
+  };
+
+  /// What update() did to a track.
+  struct TrackUpdate {
+    Eigen::VectorXd y;  // standardized targets, in row order
+    double mean = 0.0;  // the standardization: y = (raw - mean) / sd
+    double sd = 1.0;
+    bool fitted = false;  // the hyperparameters were refitted...
+    bool failed = false;  // ...and both L-BFGS runs failed (defaults used)
+  };
+
+  /// Brings `g` up to date with `rows` (the Complete trials it models) and their targets
+  /// `target(trial)`: appends the new rows, standardizes the targets, and refits the
+  /// hyperparameters (warm-started) when the refit policy says so, otherwise extends the
+  /// Cholesky factor by the new rows.
+  template <class Target>
+  TrackUpdate update(Track& g, const std::vector<FrozenTrialPtr>& rows, Target target) {
+    const detail::SearchSpaceTransform& tf = *model_.transform;
+    TrackUpdate u;
+
+    // Rows: keep the modelled trials if they are all still there, and append new ones.
+    std::set<int> row_numbers;
+    for (const auto& t : rows) row_numbers.insert(t->number);
+    bool keep = g.x.cols() == tf.n_columns();
+    for (int n : g.numbers) keep = keep && row_numbers.count(n) > 0;
+    if (!keep) {
+      g.numbers.clear();
+      g.x.resize(0, tf.n_columns());
+      g.fitted_n = 0;
+    }
+    const std::set<int> known(g.numbers.begin(), g.numbers.end());
+    std::vector<FrozenTrialPtr> added;
+    for (const auto& t : rows)
+      if (!known.count(t->number)) added.push_back(t);
+    const Eigen::MatrixXd x_new = tf.encode(added);
+    Eigen::MatrixXd x_all(g.x.rows() + x_new.rows(), tf.n_columns());
+    x_all.topRows(g.x.rows()) = g.x;
+    x_all.bottomRows(x_new.rows()) = x_new;
+    g.x = std::move(x_all);
+    for (const auto& t : added) g.numbers.push_back(t->number);
+
+    // Targets: non-finite values clipped to the finite range, standardized.
+    std::vector<double> raw;
+    {
+      std::map<int, double> by_number;
+      for (const auto& t : rows) by_number[t->number] = target(*t);
+      for (int n : g.numbers) raw.push_back(by_number[n]);
+    }
+    u.y = standardize(raw, &u.mean, &u.sd);
+    const auto n = static_cast<int>(g.numbers.size());
+
+    // Fit when due; otherwise extend the factor by the new rows.
+    const bool due = g.fitted_n == 0 || n <= options_.refit_every_trial_until ||
+                     n >= static_cast<int>(std::ceil(g.fitted_n * (1.0 + options_.refit_growth)));
+    if (due) {
+      detail::GpFitOptions fo;
+      fo.fixed_noise = options_.deterministic_objective;
+      const detail::GpFitResult fit =
+          detail::fit_gp(g.x, u.y, model_.layout, g.hyper, fo, &g.fit_memory);
+      u.fitted = true;
+      u.failed = fit.status == detail::GpFitStatus::Defaults;
+      g.hyper = fit.hyperparameters;
+      g.posterior = detail::GpPosterior(g.x, u.y, model_.layout, g.hyper);
+      g.fitted_n = n;
+    } else {
+      g.posterior.append(x_new, u.y.tail(x_new.rows()));
+      g.posterior.set_targets(u.y);
+    }
+    return u;
+  }
 
   InternalParams suggest(const StudyView& view, const FrozenTrial& trial, const SearchSpace& space,
                          const std::vector<FrozenTrialPtr>& complete) {
@@ -172,96 +274,123 @@ class GPSampler final : public Sampler {
       m.space = space;
       m.transform.emplace(space, detail::CategoricalEncoding::OneHot);
       m.layout = detail::GpLayout::of(*m.transform);
-      m.x.resize(0, m.transform->n_columns());
+      m.objective.x.resize(0, m.transform->n_columns());
     }
     const detail::SearchSpaceTransform& tf = *m.transform;
+    const bool constrained = detail::any_constrained(complete);
+    if (constrained) check_constraints_supported();
 
-    // Rows: keep the modelled trials if they are all still Complete, and append new ones.
-    std::set<int> complete_numbers;
-    for (const auto& t : complete) complete_numbers.insert(t->number);
-    bool keep = true;
-    for (int n : m.numbers) keep = keep && complete_numbers.count(n) > 0;
-    if (!keep) {
-      m.numbers.clear();
-      m.x.resize(0, tf.n_columns());
-      m.fitted_n = 0;
+    // The objective's GP, on every Complete trial (feasible or not), maximized.
+    const bool minimize = view.direction() == Direction::Minimize;
+    const TrackUpdate objective = update(m.objective, complete, [minimize](const FrozenTrial& t) {
+      return minimize ? -t.values[0] : t.values[0];
+    });
+    const Eigen::VectorXd& y = objective.y;
+    const auto n = static_cast<int>(m.objective.numbers.size());
+    if (objective.fitted) ++stats_.fits;
+    if (objective.failed) ++stats_.failed_fits;
+    stats_.inverse_squared_lengthscales = m.objective.hyper.inverse_squared_lengthscales;
+    stats_.signal_variance = m.objective.hyper.signal_variance;
+    stats_.noise_variance = m.objective.hyper.noise_variance;
+
+    // One GP per constraint index, on the Complete trials that have a value for it, with the
+    // objective's kernel, priors and refit policy. P(c_j <= 0) is read at the standardized 0.
+    std::vector<double> thresholds;
+    if (constrained) {
+      std::size_t n_constraints = 0;
+      for (const auto& t : complete) n_constraints = std::max(n_constraints, t->constraints.size());
+      m.constraints.resize(n_constraints);
+      for (std::size_t j = 0; j < n_constraints; ++j) {
+        std::vector<FrozenTrialPtr> rows;
+        for (const auto& t : complete)
+          if (t->constraints.size() > j) rows.push_back(t);
+        const TrackUpdate c =
+            update(m.constraints[j], rows, [j](const FrozenTrial& t) { return t.constraints[j]; });
+        if (c.fitted) ++stats_.constraint_fits;
+        if (c.failed) ++stats_.failed_constraint_fits;
+        thresholds.push_back(-c.mean / c.sd);
+      }
+      stats_.constraint_gps = static_cast<int>(n_constraints);
     }
-    const std::set<int> known(m.numbers.begin(), m.numbers.end());
-    std::vector<FrozenTrialPtr> added;
-    for (const auto& t : complete)
-      if (!known.count(t->number)) added.push_back(t);
-    const Eigen::MatrixXd x_new = tf.encode(added);
-    Eigen::MatrixXd x_all(m.x.rows() + x_new.rows(), tf.n_columns());
-    x_all.topRows(m.x.rows()) = m.x;
-    x_all.bottomRows(x_new.rows()) = x_new;
-    m.x = std::move(x_all);
-    for (const auto& t : added) m.numbers.push_back(t->number);
 
-    // Targets: maximized, non-finite values clipped to the finite range, standardized.
-    std::vector<double> raw;
-    {
-      std::map<int, double> by_number;
-      const bool minimize = view.direction() == Direction::Minimize;
-      for (const auto& t : complete) by_number[t->number] = minimize ? -t->values[0] : t->values[0];
-      for (int n : m.numbers) raw.push_back(by_number[n]);
-    }
-    const Eigen::VectorXd y = standardize(raw);
-    const auto n = static_cast<int>(m.numbers.size());
-
-    // Fit when due; otherwise extend the factor by the new rows.
-    const bool due = m.fitted_n == 0 || n <= options_.refit_every_trial_until ||
-                     n >= static_cast<int>(std::ceil(m.fitted_n * (1.0 + options_.refit_growth)));
-    if (due) {
-      detail::GpFitOptions fo;
-      fo.fixed_noise = options_.deterministic_objective;
-      const detail::GpFitResult fit = detail::fit_gp(m.x, y, m.layout, m.hyper, fo, &m.fit_memory);
-      ++stats_.fits;
-      if (fit.status == detail::GpFitStatus::Defaults) ++stats_.failed_fits;
-      m.hyper = fit.hyperparameters;
-      m.posterior = detail::GpPosterior(m.x, y, m.layout, m.hyper);
-      m.fitted_n = n;
-    } else {
-      m.posterior.append(x_new, y.tail(x_new.rows()));
-      m.posterior.set_targets(y);
-    }
-    stats_.inverse_squared_lengthscales = m.hyper.inverse_squared_lengthscales;
-    stats_.signal_variance = m.hyper.signal_variance;
-    stats_.noise_variance = m.hyper.noise_variance;
-
-    // The acquisition, with running trials as fantasies.
+    // The incumbent (the best feasible trial when constrained), which is also a warm start of
+    // the search. With no feasible trial, the acquisition is the feasibility term alone and the
+    // warm start is the trial with the least total violation.
     detail::Acquisition acq;
-    acq.best = y.maxCoeff();
+    Eigen::Index best_row = 0;
+    if (!constrained) {
+      acq.best = y.maxCoeff();
+      y.maxCoeff(&best_row);
+    } else {
+      std::map<int, const FrozenTrial*> by_number;
+      for (const auto& t : complete) by_number[t->number] = t.get();
+      Eigen::Index least_violation_row = -1;
+      double least_violation = INFINITY;
+      best_row = -1;
+      for (Eigen::Index i = 0; i < y.size(); ++i) {
+        const FrozenTrial& t = *by_number.at(m.objective.numbers[static_cast<std::size_t>(i)]);
+        if (t.feasible() && (best_row < 0 || y[i] > y[best_row])) best_row = i;
+        if (t.constraints.empty()) continue;
+        double violation = 0.0;
+        for (double c : t.constraints) violation += std::max(c, 0.0);
+        if (violation < least_violation) least_violation = violation, least_violation_row = i;
+      }
+      acq.use_objective = best_row >= 0;
+      if (acq.use_objective)
+        acq.best = y[best_row];
+      else
+        best_row = least_violation_row;
+      ++stats_.constrained_trials;
+      if (!acq.use_objective) ++stats_.feasibility_only_trials;
+    }
     acq.kind = acquisition_kind(options_.acquisition);
     acq.beta = options_.ucb_schedule
                    ? detail::gp_ucb_beta(n, static_cast<double>(options_.n_candidates), 0.1) / 5.0
                    : options_.ucb_beta;
-    detail::GpPosterior gp = m.posterior;
+
+    // Running trials as fantasies: the objective's as before (unless the objective term is
+    // off); the constraints' by the kriging believer (lie = posterior mean), as Optuna 4.8+
+    // does for its feasibility terms. A constraint has no "best" value to lie with, and the
+    // believer leaves the mean alone while shrinking the variance at running points, so the
+    // feasibility term stops rewarding the uncertainty that a running trial will resolve.
+    detail::GpPosterior gp = m.objective.posterior;
+    std::vector<detail::GpPosterior> constraint_gps;
+    if (constrained)
+      for (const Track& c : m.constraints) constraint_gps.push_back(c.posterior);
     std::vector<FrozenTrialPtr> running;
     if (options_.use_running_trials)
       for (const auto& t : view.trials(TrialStates{TrialState::Running}))
         if (t->number != trial.number && has_space(*t, space)) running.push_back(t);
     if (!running.empty()) {
       const Eigen::MatrixXd xr = tf.encode(running);
-      Eigen::VectorXd lie;
-      if (acq.kind == detail::AcquisitionKind::UCB) {
-        Eigen::VectorXd var;
-        gp.predict(xr, lie, var);
-      } else {
-        lie = Eigen::VectorXd::Constant(xr.rows(), acq.best);
+      if (acq.use_objective) {
+        Eigen::VectorXd lie;
+        if (acq.kind == detail::AcquisitionKind::UCB) {
+          Eigen::VectorXd var;
+          gp.predict(xr, lie, var);
+        } else {
+          lie = Eigen::VectorXd::Constant(xr.rows(), acq.best);
+        }
+        gp.append(xr, lie);
       }
-      gp.append(xr, lie);
+      for (detail::GpPosterior& c : constraint_gps) {
+        Eigen::VectorXd lie, var;
+        c.predict(xr, lie, var);
+        c.append(xr, lie);
+      }
     }
+    for (std::size_t j = 0; j < constraint_gps.size(); ++j)
+      acq.constraints.push_back({&constraint_gps[j], thresholds[j]});
 
     // Search, warm-started at the incumbent; take the best proposal that repeats no trial.
-    Eigen::Index best_row = 0;
-    y.maxCoeff(&best_row);
     detail::AcquisitionSearchOptions so;
     so.n_candidates = options_.n_candidates;
     so.n_local_search = options_.n_local_search;
     const detail::AcquisitionSearch search(tf, so);
     const std::uint64_t stream = detail::mix(seed_, static_cast<std::uint64_t>(trial.number));
-    const std::vector<detail::ScoredPoint> proposals =
-        search.run(gp, acq, {m.x.row(best_row).transpose()}, stream);
+    std::vector<Eigen::VectorXd> warm_starts;
+    if (best_row >= 0) warm_starts.push_back(m.objective.x.row(best_row).transpose());
+    const std::vector<detail::ScoredPoint> proposals = search.run(gp, acq, warm_starts, stream);
 
     std::set<InternalParams> taken;
     for (const auto& t : complete) taken.insert(internal_params(*t, space));
@@ -286,6 +415,16 @@ class GPSampler final : public Sampler {
     return tf.decode(proposals.front().x);
   }
 
+  /// Throws for an acquisition that has no constrained form (UCB: mean + sqrt(beta) sigma can
+  /// be negative, so it cannot be weighted by a probability, and adding a log probability to it
+  /// would mix scales).
+  void check_constraints_supported() const {
+    if (options_.acquisition == Acquisition::UCB)
+      throw InvalidArgument(
+          "hpo::GPSampler: the UCB acquisition does not support constraints "
+          "(Trial::set_constraints); use LogEI, EI or PI");
+  }
+
   static detail::AcquisitionKind acquisition_kind(Acquisition a) {
     switch (a) {
       case Acquisition::EI:
@@ -300,7 +439,11 @@ class GPSampler final : public Sampler {
     return detail::AcquisitionKind::LogEI;
   }
 
-  static Eigen::VectorXd standardize(const std::vector<double>& raw) {
+  /// Clips non-finite values to the finite range (NaN to its low end) and standardizes them to
+  /// mean 0 and (population) standard deviation 1 (the deviation floored at 1e-10); `mean_out`
+  /// and `sd_out` receive the mean and the floored deviation.
+  static Eigen::VectorXd standardize(const std::vector<double>& raw, double* mean_out,
+                                     double* sd_out) {
     Eigen::VectorXd y =
         Eigen::Map<const Eigen::VectorXd>(raw.data(), static_cast<Eigen::Index>(raw.size()));
     double lo = INFINITY, hi = -INFINITY;
@@ -309,8 +452,10 @@ class GPSampler final : public Sampler {
     if (!std::isfinite(lo)) lo = hi = 0.0;
     y = y.unaryExpr([&](double v) { return std::isnan(v) ? lo : std::clamp(v, lo, hi); });
     const double mean = y.mean();
-    const double sd = std::sqrt((y.array() - mean).square().mean());
-    return (y.array() - mean) / std::max(sd, 1e-10);
+    const double sd = std::max(std::sqrt((y.array() - mean).square().mean()), 1e-10);
+    *mean_out = mean;
+    *sd_out = sd;
+    return (y.array() - mean) / sd;
   }
 
   static bool has_space(const FrozenTrial& t, const SearchSpace& space) {
