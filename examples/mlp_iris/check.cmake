@@ -12,7 +12,14 @@
 # 5. --lr-adaptation hd: bad values of it, --hypergrad-lr and --lr-sweep -> 2 with a clear
 #    message; a study runs with the rate adapted (printed, in the JSON, same result with
 #    --jobs 2); in the learning-rate sweep, the runs started at lr 1e-4 fail without it and
-#    succeed with it, the rate having risen more than 10x.
+#    succeed with it, the rate having risen more than 10x;
+# 6. --objectives accuracy,latency: refused combinations -> 2; a sampler that cannot handle two
+#    objectives -> 1 with the library's message; a short study cross-validates over the 120
+#    training and validation rows (5 x 5 folds), each trial's accuracy being its count of right
+#    held-out predictions over 600, prints a Pareto front of at least two points that rises
+#    with the cost (a trade-off, not one network), writes a well-formed SVG plot and a JSON
+#    result, and gives the same output, plot and result again with the same seed and with
+#    --jobs 2 (measured latencies and elapsed time aside).
 
 foreach(_var IN ITEMS EXE DATA WORK)
   if(NOT DEFINED ${_var})
@@ -190,3 +197,115 @@ foreach(_mode IN ITEMS none hd)
   endforeach()
 endforeach()
 message(STATUS "--lr-adaptation hd: study, --jobs 2 and the lr sweep as expected")
+
+# 6. Two objectives: accuracy against latency (its cost model, multiply-adds per prediction).
+run_message("--objectives must be one of accuracy, accuracy,latency (got 'latency')"
+            --objectives latency)
+run_message("--pareto-svg needs --objectives accuracy,latency" --pareto-svg "${WORK}/x.svg")
+run_message("pruning needs one objective; give --pruner none (got 'median')"
+            --objectives accuracy,latency --pruner median)
+run_message("--lr-sweep is a study of accuracy alone" --objectives accuracy,latency --lr-sweep)
+run(1 text --objectives accuracy,latency --sampler cmaes --trials 2 --quiet)
+if(NOT text MATCHES "hpo::CmaEsSampler: multi-objective studies are not supported")
+  message(FATAL_ERROR "--sampler cmaes with two objectives: not the sampler's message:\n${text}")
+endif()
+
+# normalized(<text> <output var>): the output without what is measured (the latency column of
+# the Pareto table and its summary line, the elapsed time, the --jobs value in the header, the
+# names of the files written).
+function(normalized text out_var)
+  string(REGEX REPLACE "[0-9.]+ \\| +([0-9.]+) \\| lr " "- | \\1 | lr " text "${text}")
+  string(REGEX REPLACE "measured latency over [^\n]*" "" text "${text}")
+  string(REGEX REPLACE "in [0-9.]+ s\n" "\n" text "${text}")
+  string(REGEX REPLACE "\"(latency_us|elapsed_seconds|jobs)\": [0-9.e+-]+" "" text "${text}")
+  string(REGEX REPLACE "trials, [0-9]+ jobs" "trials" text "${text}")
+  string(REGEX REPLACE "written to [^\n]*" "written" text "${text}")
+  set(${out_var} "${text}" PARENT_SCOPE)
+endfunction()
+
+foreach(_run IN ITEMS a b jobs2)
+  set(_jobs 1)
+  if(_run STREQUAL "jobs2")
+    set(_jobs 2)
+  endif()
+  run(0 text --objectives accuracy,latency --trials 24 --max-epochs 30 --seed 2 --jobs ${_jobs}
+          --pareto-svg "${WORK}/pareto_${_run}.svg" --out "${WORK}/pareto_${_run}.json")
+  normalized("${text}" _mo_out_${_run})
+  file(READ "${WORK}/pareto_${_run}.svg" _mo_svg_${_run})
+  file(READ "${WORK}/pareto_${_run}.json" _json)
+  normalized("${_json}" _mo_json_${_run})
+endforeach()
+if(NOT text MATCHES "cross-validated over the 120 training and validation rows \\(5 x 5-fold")
+  message(FATAL_ERROR "--objectives accuracy,latency: no cross-validation announced:\n${text}")
+endif()
+string(REGEX MATCHALL "\ntrial +[0-9]+ cv_acc [0-9.]+ \\([0-9 ]+ of 120\\) cost +[0-9]+ " _lines
+       "${text}")
+list(LENGTH _lines _n)
+if(NOT _n EQUAL 24)
+  message(FATAL_ERROR "--objectives accuracy,latency: ${_n} of 24 trial lines:\n${text}")
+endif()
+# Each trial's accuracy is its right predictions of the five repeats over 5 x 120, rounded.
+foreach(_line IN LISTS _lines)
+  string(REGEX MATCH "cv_acc ([0-9])\\.([0-9]+) \\(([0-9 ]+) of" _ "${_line}")
+  set(_printed "${CMAKE_MATCH_1}${CMAKE_MATCH_2}")
+  string(REGEX MATCHALL "[0-9]+" _counts "${CMAKE_MATCH_3}")
+  list(LENGTH _counts _n)
+  set(_sum 0)
+  foreach(_count IN LISTS _counts)
+    math(EXPR _sum "${_sum} + ${_count}")
+  endforeach()
+  math(EXPR _expected "(2 * ${_sum} * 10000 + 600) / 1200")  # sum / 600, to 4 decimals
+  if(NOT _n EQUAL 5 OR NOT _printed EQUAL _expected)
+    message(FATAL_ERROR "--objectives accuracy,latency: the accuracy is not the right "
+                        "predictions over 600:\n${_line}")
+  endif()
+endforeach()
+if(NOT text MATCHES "Pareto front \\(([0-9]+) of 24 Complete trials\\), by cost:")
+  message(FATAL_ERROR "--objectives accuracy,latency: no Pareto front printed:\n${text}")
+endif()
+string(REGEX MATCHALL
+       "\n\\| +[0-9]+ \\| +[0-9]+ \\| +[01]\\.[0-9]+ \\| +[0-9]+ \\| +[0-9.]+ \\| +[01]\\.[0-9]+ \\| lr "
+       _rows "${text}")
+list(LENGTH _rows _n)
+if(_n LESS 2)
+  message(FATAL_ERROR "--objectives accuracy,latency: fewer than two points in the Pareto "
+                      "table:\n${text}")
+endif()
+# One row per point, by cost: each costs more than the last and is more accurate.
+set(_last_cost -1)
+set(_last_acc -1)
+foreach(_row IN LISTS _rows)
+  string(REGEX MATCH "\\| +[0-9]+ \\| +[0-9]+ \\| +([01])\\.([0-9]+) \\| +([0-9]+) \\|" _ "${_row}")
+  set(_acc "${CMAKE_MATCH_1}${CMAKE_MATCH_2}")
+  set(_cost "${CMAKE_MATCH_3}")
+  if(NOT _cost GREATER _last_cost OR NOT _acc GREATER _last_acc)
+    message(FATAL_ERROR "--objectives accuracy,latency: the Pareto table does not rise with the "
+                        "cost:\n${text}")
+  endif()
+  set(_last_cost "${_cost}")
+  set(_last_acc "${_acc}")
+endforeach()
+string(FIND "${_mo_svg_a}" "<svg" _at)
+string(FIND "${_mo_svg_a}" "</svg>" _end REVERSE)
+string(LENGTH "${_mo_svg_a}" _size)
+math(EXPR _tail "${_size} - ${_end}")
+string(REGEX MATCHALL "<circle " _dots "${_mo_svg_a}")
+list(LENGTH _dots _n_dots)
+if(NOT _at EQUAL 0 OR _tail GREATER 8 OR _n_dots LESS 24
+   OR NOT _mo_svg_a MATCHES "Pareto front" OR NOT _mo_svg_a MATCHES "multiply-adds per prediction")
+  message(FATAL_ERROR "--pareto-svg: not the expected SVG (starts at ${_at}, ${_n_dots} dots):\n"
+                      "${_mo_svg_a}")
+endif()
+if(NOT _mo_json_a MATCHES "\"pareto_front\": \\[\n    {\"trial\": [0-9]+")
+  message(FATAL_ERROR "--objectives accuracy,latency --out: no front in the result:\n${_mo_json_a}")
+endif()
+foreach(_other IN ITEMS b jobs2)
+  if(NOT _mo_out_a STREQUAL _mo_out_${_other} OR NOT _mo_svg_a STREQUAL _mo_svg_${_other}
+     OR NOT _mo_json_a STREQUAL _mo_json_${_other})
+    message(FATAL_ERROR "--objectives accuracy,latency: run '${_other}' differs from run 'a':\n"
+                        "${_mo_out_a}\n${_mo_out_${_other}}")
+  endif()
+endforeach()
+list(LENGTH _rows _n)
+message(STATUS "--objectives accuracy,latency: Pareto front of ${_n} point(s), same again and "
+               "with --jobs 2")

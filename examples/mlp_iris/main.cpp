@@ -2,7 +2,9 @@
 //
 // Tunes a small MLP on the iris data: eight hyperparameters, a warm-up + cosine learning-rate
 // schedule (or, with --lr-adaptation hd, a rate adapted online by hypergradient descent), early
-// stopping, and a pruner, all from hpo. Run with --help for the options.
+// stopping, and a pruner, all from hpo. With --objectives accuracy,latency it searches the
+// trade-off between validation accuracy and the network's cost instead (multi_objective.hpp).
+// Run with --help for the options.
 
 #include <algorithm>
 #include <chrono>
@@ -10,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,22 +23,14 @@
 
 #include "data.hpp"
 #include "mlp.hpp"
+#include "multi_objective.hpp"
 #include "options.hpp"
+#include "training.hpp"
 
 namespace {
 
-using hpo::detail::hash_name;
-using hpo::detail::Rng;
-
-/// Epochs of linear warm-up before the cosine decay (and before early stopping may act).
-constexpr int kWarmup = 5;
-
-/// One trial's hyperparameters.
-struct TrialConfig {
-  double lr = 0.01;
-  int epochs = 60;
-  iris::MlpConfig mlp;
-};
+using iris::kWarmup;
+using iris::TrialConfig;
 
 /// The learning rates of --lr-sweep: 10^(k/2) for k = -8..0, i.e. 1e-4 to 1.
 std::vector<hpo::ParamValue> sweep_learning_rates() {
@@ -99,6 +94,7 @@ std::unique_ptr<hpo::Sampler> make_sampler(const iris::Options& o) {
   if (o.sampler == "tpe") return std::make_unique<hpo::TPESampler>(o.seed);
   if (o.sampler == "cmaes") return std::make_unique<hpo::CmaEsSampler>(o.seed);
   if (o.sampler == "genetic") return std::make_unique<hpo::GeneticSampler>(o.seed);
+  if (o.sampler == "nsga2") return std::make_unique<hpo::NSGAIISampler>(o.seed);
   if (o.sampler == "hypergradient") return std::make_unique<hpo::HypergradientSampler>(o.seed);
   return std::make_unique<hpo::QmcSampler>(o.seed);
 }
@@ -155,61 +151,32 @@ class Leader {
   std::optional<iris::Mlp> net_;
 };
 
-/// Trains one network for a trial; returns its best validation accuracy. The trial's own RNG
-/// stream draws the weights and shuffles the batches, so any thread gives the same result.
-/// With --lr-adaptation hd the suggested lr is alpha_0 of hypergradient descent, which replaces
-/// the schedule; the rate reached after each epoch is the user attribute "lr_final".
+/// With --lr-adaptation hd the suggested lr is alpha_0 of hypergradient descent, which
+/// replaces the schedule.
+void apply_lr_adaptation(TrialConfig& c, const iris::Options& o) {
+  if (o.lr_adaptation != "hd") return;
+  c.mlp.lr_adaptation = iris::LrAdaptation::Hypergradient;
+  c.mlp.hypergrad_lr = o.hypergrad_lr.value_or(iris::kDefaultHypergradLr);
+}
+
+/// Trains one network for a trial; returns its best validation accuracy. Each epoch's accuracy
+/// goes to the pruner, which may stop the trial (hpo::TrialPruned).
 double run_trial(hpo::Trial& trial, const iris::Dataset& train, const iris::Dataset& valid,
                  const iris::Options& o, Leader& leader) {
   TrialConfig c = suggest(trial, o.max_epochs, o.lr_sweep);
-  const bool hd = o.lr_adaptation == "hd";
-  if (hd) {
-    c.mlp.lr_adaptation = iris::LrAdaptation::Hypergradient;
-    c.mlp.hypergrad_lr = o.hypergrad_lr.value_or(iris::kDefaultHypergradLr);
-  }
-  // Each trial's own initial weights and minibatch order; the probes of one hypergradient
-  // iteration share theirs (common random numbers), so that their difference is the effect of
-  // the hyperparameters and not of the draw.
-  const std::uint64_t draw = hpo::HypergradientSampler::common_seed(trial.frozen())
-                                 .value_or(static_cast<std::uint64_t>(trial.number()));
-  auto rng = Rng::stream(o.seed, draw, hash_name("train"));
-  iris::Mlp net(c.mlp, rng);
-  hpo::SequentialLR schedule(
-      {hpo::LinearLR(c.lr, 0.1, 1.0, kWarmup), hpo::CosineAnnealingLR(c.lr, c.epochs - kWarmup)},
-      {kWarmup});
-  hpo::EarlyStopping::Options stop_options;
-  stop_options.mode = hpo::EarlyStopping::Mode::Max;
-  stop_options.patience = 15;
-  stop_options.start_from_epoch = kWarmup;
-  hpo::EarlyStopping stopping(stop_options);
-  stopping.attach(trial);  // reports each epoch; throws hpo::TrialPruned when the pruner says so
-
-  iris::Evaluation best{0.0, 0.0};
-  std::optional<iris::Mlp> best_net;
-  int epoch = 0;
-  for (; epoch < c.epochs; ++epoch) {
-    net.train_epoch(train, hd ? c.lr : schedule.lr(), rng);
-    if (hd) trial.set_user_attr("lr_final", *net.adapted_lr());
-    const iris::Evaluation e = net.evaluate(valid);
-    if (!best_net || e.accuracy > best.accuracy ||
-        (e.accuracy == best.accuracy && e.loss < best.loss)) {
-      best = e;
-      best_net = net;
-    }
-    if (stopping.update(epoch, e.accuracy)) break;
-    schedule.step();
-  }
-  trial.set_user_attr("val_loss", best.loss);
-  trial.set_user_attr("epochs_run", std::min(epoch + 1, c.epochs));
-  leader.offer(trial.number(), best, best_net);
-  return best.accuracy;
+  apply_lr_adaptation(c, o);
+  const iris::Trained r =
+      iris::train_trial(trial, c, train, valid, o.seed, /*report_to_pruner=*/true);
+  trial.set_user_attr("val_loss", r.best.loss);
+  trial.set_user_attr("epochs_run", r.epochs_run);
+  leader.offer(trial.number(), r.best, r.net);
+  return r.best.accuracy;
 }
 
 /// One line per finished trial; `best` is the leader among the trials printed so far.
 void print_trial(const hpo::FrozenTrial& t, Leader& best) {
   if (t.state == hpo::TrialState::Complete)
     best.offer(t.number, {t.user_attrs.at("val_loss").as<double>(), t.value()}, std::nullopt);
-  const auto p = t.param_map();
   const auto last = t.last_intermediate();
   std::string what;
   if (t.state == hpo::TrialState::Complete)
@@ -220,26 +187,11 @@ void print_trial(const hpo::FrozenTrial& t, Leader& best) {
     what = fmt::format("pruned at epoch {} (val_acc {:.3f})", last->first + 1, last->second);
   else
     what = fmt::format("{}: {}", t.state, t.fail_reason);
-  // All eight parameters are suggested before training starts; a trial that failed earlier
-  // (it should not) gets the plain parameter map. With --lr-adaptation hd, "lr A->B" is the
-  // initial rate and the one hypergradient descent reached.
-  const auto lr_final = t.user_attrs.find("lr_final");
-  const std::string adapted = lr_final == t.user_attrs.end()
-                                  ? std::string()
-                                  : fmt::format("->{:.2e}", lr_final->second.as<double>());
-  const std::string params =
-      p.size() < 8
-          ? fmt::format("{}", p)
-          : fmt::format("lr {:.2e}{} {}x{} {} {} wd {:.1e} batch {} epochs {}",
-                        p.at("lr").as<double>(), adapted, p.at("units").as<std::int64_t>(),
-                        p.at("layers").as<std::int64_t>(), p.at("activation").as<std::string>(),
-                        p.at("optimizer").as<std::string>(), p.at("weight_decay").as<double>(),
-                        p.at("batch_size").as<std::int64_t>(), p.at("epochs").as<std::int64_t>());
   const std::string leader =
       best.number() < 0
           ? std::string("-")
           : fmt::format("{:.3f} (trial {})", best.evaluation().accuracy, best.number());
-  fmt::print("trial {:3} {:<38} {} | best {}\n", t.number, what, params, leader);
+  fmt::print("trial {:3} {:<38} {} | best {}\n", t.number, what, iris::describe_params(t), leader);
   std::fflush(stdout);
 }
 
@@ -278,6 +230,81 @@ void write_file(const std::string& path, const std::string& text) {
   if (!f.flush()) throw std::runtime_error(fmt::format("{}: cannot write the file", path));
 }
 
+/// --objectives accuracy,latency: a study with two directions, maximize the validation accuracy
+/// (cross-validated over the training and validation rows of `split`) and minimize the
+/// network's cost in multiply-adds per prediction, the deterministic stand-in for its latency
+/// (multi_objective.hpp). No pruner: pruning needs a single objective. Prints the Pareto front
+/// by cost, with the test accuracy of its networks (the test set is used there only);
+/// --pareto-svg plots it, --out writes it as JSON.
+int run_accuracy_latency(const iris::Options& o, const iris::Dataset& data,
+                         const iris::Split& split, std::chrono::steady_clock::time_point start) {
+  const std::vector<iris::Fold> folds = iris::make_folds(data, split, o.seed);
+  Eigen::Index rows = 0;  // held out by each repeat: the training and validation rows
+  for (int k = 0; k < iris::kFolds; ++k) rows += folds[static_cast<std::size_t>(k)].valid.size();
+  fmt::print(
+      "objectives: maximize validation accuracy, cross-validated over the {} training and "
+      "validation rows ({} x {}-fold, stratified, one training per fold); minimize latency as "
+      "its cost model (multiply-adds per prediction), the measured latency only recorded\n",
+      rows, iris::kRepeats, iris::kFolds);
+  std::mutex nets_mutex;
+  // Each trial's first network (fold 1 of repeat 1), for the test set at the end.
+  std::map<int, iris::Mlp> nets;
+  hpo::Study study({hpo::Direction::Maximize, hpo::Direction::Minimize}, make_sampler(o));
+  auto options = hpo::OptimizeOptions{}.n_trials(o.trials).n_jobs(o.jobs).reproducible(true);
+  if (!o.quiet)
+    options.callback([](hpo::Study&, const hpo::FrozenTrial& t) { iris::print_cost_trial(t); });
+  study.optimize(
+      [&](hpo::Trial& t) {
+        TrialConfig c = iris::suggest_for_latency(t, o.max_epochs);
+        apply_lr_adaptation(c, o);
+        // Accuracy: one training per fold, each from its own initial weights and batch order,
+        // scored at its best epoch on the fold's held-out rows; the objective is the share of
+        // all held-out predictions that are right.
+        std::vector<iris::Trained> runs;
+        for (std::size_t k = 0; k < folds.size(); ++k)
+          runs.push_back(iris::train_trial(t, c, folds[k].train, folds[k].valid, o.seed,
+                                           /*report_to_pruner=*/false, static_cast<int>(k)));
+        const std::vector<std::int64_t> correct = iris::fold_correct(runs, folds);
+        t.set_user_attr("cv_correct", iris::repeat_counts(correct, folds));
+        // Latency: the cost model is the objective; the measured time changes from one run to
+        // the next, so it is only recorded.
+        t.set_user_attr("latency_us", iris::median_latency_us(*runs[0].net, folds[0].valid));
+        const double cost = static_cast<double>(runs[0].net->multiply_adds());
+        std::lock_guard<std::mutex> lock(nets_mutex);
+        nets.emplace(t.number(), *runs[0].net);
+        return std::vector<double>{iris::cv_accuracy(correct, folds), cost};
+      },
+      options);
+
+  const auto complete = study.trials(hpo::TrialStates{hpo::TrialState::Complete});
+  const auto failed = study.trials(hpo::TrialStates{hpo::TrialState::Failed});
+  const std::vector<hpo::FrozenTrial> front = iris::front_by_cost(study);
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  fmt::print("\n{} trials: {} complete, {} failed in {:.2f} s\n", study.n_trials(), complete.size(),
+             failed.size(), elapsed);
+  if (front.empty()) {
+    fmt::print(stderr, "hpo_mlp_iris: no trial completed\n");
+    return 1;
+  }
+  std::map<int, double> test_accuracy;  // of the front's networks, the only use of the test set
+  for (const hpo::FrozenTrial& t : front)
+    test_accuracy[t.number] = nets.at(t.number).evaluate(folds[0].test).accuracy;
+  fmt::print("Pareto front ({} of {} Complete trials), by cost:\n{}{}\n", front.size(),
+             complete.size(), iris::pareto_table(front, test_accuracy),
+             iris::latency_against_cost(complete));
+  if (o.pareto_svg) {
+    write_file(*o.pareto_svg, iris::pareto_svg(complete, front, o, rows));
+    fmt::print("Pareto plot written to {}\n", *o.pareto_svg);
+  }
+  if (o.out) {
+    write_file(*o.out, iris::pareto_json(o, front, test_accuracy, static_cast<int>(complete.size()),
+                                         static_cast<int>(failed.size()), elapsed));
+    fmt::print("result written to {}\n", *o.out);
+  }
+  return 0;
+}
+
 /// Loads the data, runs the study, scores the best trial on the test set; the exit status.
 int run(const iris::Options& o) {
   const auto start = std::chrono::steady_clock::now();
@@ -299,6 +326,7 @@ int run(const iris::Options& o) {
   if (o.lr_adaptation == "hd")
     fmt::print("learning rate: hypergradient descent from each trial's lr (hypergrad_lr {})\n",
                o.hypergrad_lr.value_or(iris::kDefaultHypergradLr));
+  if (o.objectives == "accuracy,latency") return run_accuracy_latency(o, data, split, start);
 
   Leader leader;
   hpo::Study study(hpo::Direction::Maximize, make_sampler(o), make_pruner(o));

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <numeric>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -107,6 +108,35 @@ class Mlp {
     }
     const double n = static_cast<double>(data.size());
     return {e.loss / n, e.accuracy / n};
+  }
+
+  /// The predicted class of one sample `x` (kFeatures values): the largest output of the
+  /// forward pass, without the softmax and without keeping the activations, as a deployed
+  /// network would compute it. Costs about multiply_adds() multiply-adds.
+  int classify(const Eigen::Ref<const Eigen::VectorXd>& x) const {
+    Eigen::VectorXd a = x;
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      Eigen::VectorXd z = layers_[l].b;
+      z.noalias() += layers_[l].w * a;
+      if (l + 1 < layers_.size()) {
+        if (config_.activation == Activation::Relu)
+          z = z.cwiseMax(0.0);
+        else
+          z = z.array().tanh().matrix();
+      }
+      a = std::move(z);
+    }
+    Eigen::Index predicted = 0;
+    a.maxCoeff(&predicted);
+    return static_cast<int>(predicted);
+  }
+
+  /// Multiply-adds of one prediction: inputs x outputs summed over the layers (the matrix-vector
+  /// products; the bias additions, activations and the final argmax are not counted).
+  std::int64_t multiply_adds() const {
+    std::int64_t n = 0;
+    for (const Layer& layer : layers_) n += static_cast<std::int64_t>(layer.w.size());
+    return n;
   }
 
   /// The rate hypergradient descent has reached (alpha of the last step), or empty without
