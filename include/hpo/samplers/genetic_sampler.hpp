@@ -6,6 +6,7 @@
 #include <climits>
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -57,8 +58,9 @@ namespace hpo {
 /// vectors for the duplicate check (rebuilt once, O(n), when the search space changes). Only
 /// Running trials are scanned, per child. A view filtered by the pruner (Hyperband brackets)
 /// is not a growing prefix of the study, so it is folded from scratch: O(n) per call. With
-/// several objectives the population is re-ranked when trials have completed since the last
-/// child: O(n log n) for 2 objectives, O(M n^2) beyond.
+/// several objectives (or constraints) the population is re-ranked when trials have completed
+/// since the last child, elitist (mu + lambda): the population and the new trials only, so
+/// O(M P^2) for a population of P, whatever n.
 class GeneticSampler : public Sampler {
  public:
   /// Options; the names are those of Optuna's NSGAIISampler where it has the setting.
@@ -235,12 +237,13 @@ class GeneticSampler : public Sampler {
     if (!transform_ || space_ != space) {
       space_ = space;
       transform_.emplace(space, detail::CategoricalEncoding::Index);
+      genes_.clear();
     }
     const detail::SearchSpaceTransform& tf = *transform_;
     // Constraints need constrained domination, also for one objective: NSGA-II's ranking.
     const bool nsga2 = view.is_multi_objective() || history.constrained();
     const Eigen::MatrixXd genes =
-        tf.encode(nsga2 ? multi_objective_population(view, history) : history.population());
+        encode_population(nsga2 ? multi_objective_population(view, history) : history.population());
 
     // With the Complete trials of `history`: the trials not to repeat (all at or above the
     // cursor, which only passes finished trials).
@@ -277,17 +280,54 @@ class GeneticSampler : public Sampler {
     return *first;  // the space is (nearly) exhausted: accept a repeat
   }
 
-  /// NSGA-II's population of the Complete trials, re-ranked only when some have completed
-  /// since the last call (on an unfiltered view).
+  /// The genes of `population`, one row each: encoded once per member while it stays in the
+  /// population (most members stay from one child to the next), the rest dropped.
+  Eigen::MatrixXd encode_population(const std::vector<FrozenTrialPtr>& population) {
+    const detail::SearchSpaceTransform& tf = *transform_;
+    Eigen::MatrixXd out(static_cast<Eigen::Index>(population.size()), tf.n_columns());
+    std::map<FrozenTrialPtr, Eigen::RowVectorXd> kept;
+    for (std::size_t i = 0; i < population.size(); ++i) {
+      const FrozenTrialPtr& t = population[i];
+      auto it = genes_.find(t);
+      Eigen::RowVectorXd row = it != genes_.end() ? it->second : tf.encode(*t).transpose();
+      out.row(static_cast<Eigen::Index>(i)) = row;
+      kept.emplace(t, std::move(row));
+    }
+    genes_ = std::move(kept);
+    return out;
+  }
+
+  /// NSGA-II's population: on an unfiltered view, elitist (mu + lambda) selection, the last
+  /// population and the trials completed since ranked together (detail::nsga2_population),
+  /// only when some have completed; on a filtered view, all its Complete trials ranked.
   std::vector<FrozenTrialPtr> multi_objective_population(const StudyView& view,
                                                          const detail::GeneticHistory& history) {
-    if (!view.is_filtered() && history.n_complete() == multi_complete_) return multi_population_;
-    std::vector<FrozenTrialPtr> population =
-        detail::nsga2_population(view.trials(TrialStates{TrialState::Complete}), view.directions(),
-                                 static_cast<std::size_t>(options_.population_size));
-    if (view.is_filtered()) return population;
+    const auto size = static_cast<std::size_t>(options_.population_size);
+    if (view.is_filtered())
+      return detail::nsga2_population(view.trials(TrialStates{TrialState::Complete}),
+                                      view.directions(), size);
+    if (history.n_complete() == multi_complete_) return multi_population_;
+    if (history.n_complete() < multi_complete_ || view.n_trials() <= multi_max_number_) {
+      // Another study (or an older view): start over.
+      multi_population_.clear();
+      multi_seen_.clear();
+      multi_cursor_ = 0;
+      multi_max_number_ = -1;
+    }
+    std::vector<FrozenTrialPtr> candidates = multi_population_;
+    for (auto& t :
+         view.trials(TrialStates{TrialState::Complete}, TrialRange{multi_cursor_, INT_MAX})) {
+      const auto i = static_cast<std::size_t>(t->number);
+      if (multi_seen_.size() <= i) multi_seen_.resize(i + 1, 0);
+      if (multi_seen_[i]) continue;
+      multi_seen_[i] = 1;
+      multi_max_number_ = std::max(multi_max_number_, t->number);
+      candidates.push_back(std::move(t));
+    }
+    // Every trial below the history's cursor has finished, so those Complete were seen.
+    multi_cursor_ = history.cursor();
     multi_complete_ = history.n_complete();
-    multi_population_ = std::move(population);
+    multi_population_ = detail::nsga2_population(candidates, view.directions(), size);
     return multi_population_;
   }
 
@@ -397,8 +437,12 @@ class GeneticSampler : public Sampler {
   std::optional<detail::SearchSpaceTransform> transform_;
   detail::GeneticHistory history_;  // the study's finished trials (under the sampler lock)
   std::set<int> pending_;           // children proposed and not finished yet
-  std::vector<FrozenTrialPtr> multi_population_;  // several objectives: the ranked population
-  int multi_complete_ = -1;                       // ... of this many Complete trials
+  std::map<FrozenTrialPtr, Eigen::RowVectorXd> genes_;  // the population's encoded genes
+  std::vector<FrozenTrialPtr> multi_population_;        // several objectives: the ranked population
+  int multi_complete_ = -1;                             // ... of this many Complete trials
+  std::vector<char> multi_seen_;  // by trial number: a Complete trial already ranked
+  int multi_cursor_ = 0;          // every trial below this number has been considered
+  int multi_max_number_ = -1;     // the largest trial number ranked
   Stats stats_;
 };
 

@@ -14,7 +14,8 @@ namespace hpo {
 ///
 /// It is GeneticSampler with population_size 50: with several objectives the population is
 /// the best 50 Complete trials by constrained non-domination rank, then crowding distance
-/// (elitist (mu + lambda) selection over every finished trial, detail::nsga2_population), and
+/// (elitist (mu + lambda) selection: the population and the trials completed since, ranked by
+/// detail::nsga2_population), and
 /// parents are drawn by the crowded-comparison binary tournament. Steady state: each trial is
 /// one child, so parallel workers never wait for a generation. Constraints set with
 /// Trial::set_constraints take part through constrained domination (a feasible trial beats an
