@@ -112,6 +112,8 @@ TEST_CASE("tpe_hypervolume_weights: contributions over the largest, floors elsew
   CHECK(v[1] == kTpeWeightFloor);
   CHECK(v[2] == Approx(1.0));
   CHECK(v[3] == kTpeWeightFloor);
+  // No usable member (nothing feasible yet): all weigh 1, as with one objective.
+  CHECK((tpe_hypervolume_weights(loss, {0, 0, 0, 0}) == 1.0).all());
   // One usable member: weight 1; infinite losses: every usable member 1.
   CHECK((tpe_hypervolume_weights(loss, {0, 0, 1, 0}) ==
          Eigen::ArrayXd::Constant(4, kTpeWeightFloor).max(Eigen::Array4d(0, 0, 1, 0)))

@@ -95,8 +95,10 @@ inline std::vector<Eigen::Index> greedy_hypervolume_subset(const Eigen::MatrixXd
 /// MOTPE's weights of the below set's members in l(x): for the feasible members with values
 /// (`usable`), their exclusive hypervolume contributions among themselves (up to
 /// tpe_reference_point of their losses) divided by the largest, at least kTpeWeightFloor;
-/// the other members get kTpeWeightFloor. With at most one usable member, or non-finite
-/// losses, every usable member weighs 1.
+/// the other members get kTpeWeightFloor. With one usable member, or non-finite losses, every
+/// usable member weighs 1. With none (no feasible trial yet), every member weighs 1, as with
+/// one objective: l(x) then follows the least violating trials (Optuna 4.9 gives them all
+/// the floor, which leaves l(x) to the prior: a random search until a trial is feasible).
 inline Eigen::ArrayXd tpe_hypervolume_weights(const Eigen::MatrixXd& loss,
                                               const std::vector<char>& usable) {
   const Eigen::Index n = loss.rows();
@@ -106,12 +108,14 @@ inline Eigen::ArrayXd tpe_hypervolume_weights(const Eigen::MatrixXd& loss,
     w[i] = usable[static_cast<std::size_t>(i)] ? 1.0 : kTpeWeightFloor;
     if (usable[static_cast<std::size_t>(i)]) rows.push_back(i);
   }
-  if (rows.size() <= 1) return w;
+  if (rows.empty()) return Eigen::ArrayXd::Ones(n);
+  if (rows.size() == 1) return w;
   const Eigen::MatrixXd f = loss(rows, Eigen::all);
   if (!f.allFinite()) return w;
   const Eigen::VectorXd c = hpo::hypervolume_contributions(f, tpe_reference_point(f));
   const double top = std::max(c.maxCoeff(), kTpeWeightFloor);
-  w(rows) = (c.array() / top).max(kTpeWeightFloor);
+  for (std::size_t k = 0; k < rows.size(); ++k)
+    w[rows[k]] = std::max(c[static_cast<Eigen::Index>(k)] / top, kTpeWeightFloor);
   return w;
 }
 

@@ -9,6 +9,7 @@
 /// hpo/multi_objective/pareto.hpp).
 
 #include <cmath>
+#include <cstddef>
 #include <vector>
 
 #include <fmt/format.h>
@@ -94,7 +95,9 @@ inline Eigen::VectorXd hypervolume_contributions(const Eigen::MatrixXd& points,
                                 ? detail::hypervolume_contributions_2d(p, reference)
                                 : detail::hypervolume_contributions_general(p, reference);
   Eigen::VectorXd out = Eigen::VectorXd::Zero(points.rows());
-  out(inside) = c;
+  // A loop rather than out(inside) = c: GCC 12 at -O3 warns (-Wfree-nonheap-object, a false
+  // positive) inside Eigen's indexed view of a vector.
+  for (std::size_t k = 0; k < inside.size(); ++k) out[inside[k]] = c[static_cast<Eigen::Index>(k)];
   return out;
 }
 
