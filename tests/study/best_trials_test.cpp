@@ -2,10 +2,13 @@
 #include "support/catch.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <hpo/errors.hpp>
@@ -67,6 +70,45 @@ TEST_CASE("best_trials is the Pareto front of a multi-objective study", "[study]
         return std::string();
       }(),
       "several objectives; best_trials() gives its Pareto front"));
+}
+
+TEST_CASE("A multi-objective objective may return a vector, an array, a tuple or a pair",
+          "[study][multi]") {
+  auto run = [](auto objective) {
+    hpo::Study study({Direction::Minimize, Direction::Maximize},
+                     std::make_unique<hpo::RandomSampler>(3));
+    study.optimize(objective, hpo::OptimizeOptions{}.n_trials(5));
+    std::vector<std::vector<double>> values;
+    for (const auto& t : study.trials()) values.push_back(t.values);
+    return values;
+  };
+  const auto as_vector = run([](hpo::Trial& t) {
+    const double x = t.suggest_float("x", 0.0, 1.0);
+    return std::vector<double>{x, 2 * x};
+  });
+  REQUIRE(as_vector.size() == 5);
+  CHECK(as_vector[0].size() == 2);
+  CHECK(run([](hpo::Trial& t) {
+          const double x = t.suggest_float("x", 0.0, 1.0);
+          return std::array<double, 2>{x, 2 * x};
+        }) == as_vector);
+  CHECK(run([](hpo::Trial& t) {
+          const double x = t.suggest_float("x", 0.0, 1.0);
+          return std::make_tuple(x, 2 * x);
+        }) == as_vector);
+  CHECK(run([](hpo::Trial& t) {
+          const double x = t.suggest_float("x", 0.0, 1.0);
+          return std::make_pair(x, 2.0f * static_cast<float>(x));
+        }).size() == 5);
+  // The number of values must match the directions: a tuple of three is a Failed trial.
+  hpo::Study two({Direction::Minimize, Direction::Minimize});
+  two.optimize(
+      [](hpo::Trial& t) {
+        const double x = t.suggest_float("x", 0.0, 1.0);
+        return std::make_tuple(x, x, 1);
+      },
+      hpo::OptimizeOptions{}.n_trials(1));
+  CHECK(two.trial(0).state == hpo::TrialState::Failed);
 }
 
 TEST_CASE("best_trials of a single-objective study: the trials sharing the best value",

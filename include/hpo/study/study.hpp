@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <exception>
 #include <functional>
 #include <iterator>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -37,20 +39,45 @@ namespace hpo {
 
 namespace detail {
 
-/// Converts what an objective returned (a number or a range of numbers) to a value list.
+/// Whether T is tuple-like (std::tuple, std::pair, std::array: std::tuple_size is defined).
+template <class T, class = void>
+struct is_tuple_like : std::false_type {};
+template <class T>
+struct is_tuple_like<T, std::void_t<decltype(std::tuple_size<T>::value)>> : std::true_type {};
+
+/// Whether every element type of the tuple-like T is a number.
+template <class T, class I>
+struct all_arithmetic_elements;
+template <class T, std::size_t... I>
+struct all_arithmetic_elements<T, std::index_sequence<I...>>
+    : std::conjunction<std::is_arithmetic<std::decay_t<std::tuple_element_t<I, T>>>...> {};
+
+/// Whether T is a tuple or pair of numbers.
+template <class T, class = void>
+struct is_tuple_of_numbers : std::false_type {};
+template <class T>
+struct is_tuple_of_numbers<T, std::void_t<decltype(std::tuple_size<T>::value)>>
+    : all_arithmetic_elements<T, std::make_index_sequence<std::tuple_size<T>::value>> {};
+
+/// Converts what an objective returned (a number, a range of numbers, or a tuple or pair of
+/// numbers) to a value list.
 template <class R>
 std::vector<double> to_values(R&& r) {
   using T = std::decay_t<R>;
   if constexpr (std::is_arithmetic_v<T>) {
     return {static_cast<double>(r)};
+  } else if constexpr (is_tuple_like<T>::value) {
+    return std::apply(
+        [](const auto&... v) { return std::vector<double>{static_cast<double>(v)...}; }, r);
   } else {
     return std::vector<double>(std::begin(r), std::end(r));
   }
 }
 
-/// Whether an objective result type is supported: a number or a range of numbers.
+/// Whether an objective result type is supported: a number, a range of numbers, or a tuple or
+/// pair of numbers.
 template <class R, class = void>
-struct is_objective_result : std::is_arithmetic<R> {};
+struct is_objective_result : std::disjunction<std::is_arithmetic<R>, is_tuple_of_numbers<R>> {};
 template <class R>
 struct is_objective_result<R, std::void_t<decltype(std::begin(std::declval<R&>())),
                                           decltype(std::end(std::declval<R&>()))>>
@@ -94,16 +121,17 @@ class Study {
 
   /// Runs the objective on new trials until n_trials, the timeout, a stop() or an exhausted
   /// sampler ends the run. The objective takes `hpo::Trial&` and returns a number (or, for
-  /// several objectives, a range of numbers). A thrown hpo::TrialPruned records a Pruned
-  /// trial; any other exception, or a NaN or infinite value, a Failed trial with the reason.
+  /// several objectives, a range of numbers, or a tuple or pair of numbers). A thrown
+  /// hpo::TrialPruned records a Pruned trial; any other exception, or a NaN or infinite value, a
+  /// Failed trial with the reason.
   template <class F>
   void optimize(F&& objective, const OptimizeOptions& options = {}) {
     static_assert(std::is_invocable_v<F&, Trial&>,
                   "hpo::Study::optimize: the objective must be callable as f(hpo::Trial&)");
     using R = std::invoke_result_t<F&, Trial&>;
     static_assert(detail::is_objective_result<std::decay_t<R>>::value,
-                  "hpo::Study::optimize: the objective must return a number, or a range of "
-                  "numbers for several objectives");
+                  "hpo::Study::optimize: the objective must return a number, or a range, "
+                  "tuple or pair of numbers for several objectives");
     optimize_impl([&objective](Trial& t) { return detail::to_values(objective(t)); }, options);
   }
 
