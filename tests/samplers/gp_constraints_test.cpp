@@ -314,19 +314,7 @@ TEST_CASE("GPSampler leaves unconstrained studies as they were", "[samplers][gp]
 TEST_CASE("GPSampler spreads concurrent constrained trials", "[samplers][gp][constraints]") {
   hpo::Study study(hpo::Direction::Minimize, std::make_unique<hpo::GPSampler>(5, quick_options()));
   study.optimize(disc_branin(true), hpo::OptimizeOptions{}.n_trials(15));
-  std::vector<hpo::Trial> trials;
-  std::vector<std::pair<double, double>> points;
-  for (int i = 0; i < 4; ++i) {
-    trials.push_back(study.ask());
-    const double x = trials.back().suggest_float("x", -5.0, 10.0);
-    const double y = trials.back().suggest_float("y", 0.0, 15.0);
-    points.emplace_back(x / 15.0, y / 15.0);
-  }
-  double closest = std::numeric_limits<double>::infinity();
-  for (std::size_t i = 0; i < points.size(); ++i)
-    for (std::size_t j = 0; j < i; ++j)
-      closest = std::min(closest, std::hypot(points[i].first - points[j].first,
-                                             points[i].second - points[j].second));
+  const double closest = hpo_test::closest_concurrent_branin_asks(study, 4);
   INFO("closest pair " << closest);
   CHECK(closest > 0.01);
   CHECK(sampler_of(study).stats().constrained_trials == 9);

@@ -19,6 +19,7 @@
 #include <hpo/trial/trial.hpp>
 
 #include "support/objectives.hpp"
+#include "support/scenarios.hpp"
 
 using hpo_test::branin;
 using hpo_test::hartmann6;
@@ -137,20 +138,7 @@ TEST_CASE("GPSampler spreads concurrent trials with fantasies", "[samplers][gp]"
     o.use_running_trials = use_running;
     hpo::Study study = gp_study(3, o);
     study.optimize(branin, hpo::OptimizeOptions{}.n_trials(15));
-    std::vector<hpo::Trial> trials;
-    std::vector<std::pair<double, double>> points;
-    for (int i = 0; i < 4; ++i) {
-      trials.push_back(study.ask());
-      const double x = trials.back().suggest_float("x", -5.0, 10.0);
-      const double y = trials.back().suggest_float("y", 0.0, 15.0);
-      points.emplace_back(x / 15.0, y / 15.0);
-    }
-    double closest = std::numeric_limits<double>::infinity();
-    for (std::size_t i = 0; i < points.size(); ++i)
-      for (std::size_t j = 0; j < i; ++j)
-        closest = std::min(closest, std::hypot(points[i].first - points[j].first,
-                                               points[i].second - points[j].second));
-    return closest;
+    return hpo_test::closest_concurrent_branin_asks(study, 4);
   };
   const double with_fantasies = asked(true);
   const double without = asked(false);

@@ -20,11 +20,14 @@
 #include <hpo/trial/frozen_trial.hpp>
 #include <hpo/trial/trial.hpp>
 
+#include "support/multi_objective.hpp"
 #include "support/objectives.hpp"
 
 namespace {
 
 using hpo::Direction;
+using hpo_test::zdt1;
+using hpo_test::zdt1_hypervolume;
 
 hpo::FrozenTrialPtr trial(int number, std::vector<double> values,
                           std::vector<double> constraints = {}) {
@@ -40,24 +43,6 @@ std::vector<int> numbers(const std::vector<hpo::FrozenTrialPtr>& trials) {
   std::vector<int> out;
   for (const auto& t : trials) out.push_back(t->number);
   return out;
-}
-
-/// ZDT1 with 10 variables in [0, 1]: the Pareto front is f2 = 1 - sqrt(f1), f1 in [0, 1].
-std::vector<double> zdt1(hpo::Trial& t) {
-  double x[10];
-  for (int i = 0; i < 10; ++i) x[i] = t.suggest_float("x" + std::to_string(i), 0.0, 1.0);
-  double g = 0.0;
-  for (int i = 1; i < 10; ++i) g += x[i];
-  g = 1.0 + 9.0 * g / 9.0;
-  return {x[0], g * (1.0 - std::sqrt(x[0] / g))};
-}
-
-/// Hypervolume of the study's Pareto front up to (1.1, 1.1); the true front's is 0.8767.
-double zdt1_hypervolume(const hpo::Study& study) {
-  std::vector<std::vector<double>> values;
-  for (const auto& t : study.best_trials()) values.push_back(t.values);
-  const std::vector<Direction> min2{Direction::Minimize, Direction::Minimize};
-  return hpo::hypervolume(hpo::to_minimization(values, min2), Eigen::Vector2d(1.1, 1.1));
 }
 
 }  // namespace
@@ -122,14 +107,7 @@ TEST_CASE("NSGAIISampler keeps to the feasible side of a constraint",
   // Minimize (x, y) subject to x + y >= 1: the front is the segment x + y = 1.
   hpo::Study study({Direction::Minimize, Direction::Minimize},
                    std::make_unique<hpo::NSGAIISampler>(4));
-  study.optimize(
-      [&](hpo::Trial& t) {
-        const double x = t.suggest_float("x", 0.0, 1.0);
-        const double y = t.suggest_float("y", 0.0, 1.0);
-        t.set_constraints({1.0 - x - y});
-        return std::vector<double>{x, y};
-      },
-      hpo::OptimizeOptions{}.n_trials(400));
+  study.optimize(hpo_test::segment_above_diagonal, hpo::OptimizeOptions{}.n_trials(400));
   const auto front = study.best_trials();
   REQUIRE(front.size() >= 20);
   double sum = 0.0;

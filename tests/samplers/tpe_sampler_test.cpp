@@ -28,6 +28,7 @@
 #include <hpo/trial/trial.hpp>
 #include <hpo/trial/trial_state.hpp>
 
+#include "support/multi_objective.hpp"
 #include "support/objectives.hpp"
 
 using hpo_test::branin;
@@ -267,29 +268,9 @@ TEST_CASE("TPESampler rejects bad options", "[samplers][tpe]") {
                     Catch::Contains("hpo::TPESampler") && Catch::Contains("n_ei_candidates"));
 }
 
-namespace {
-
-const std::vector<hpo::Direction> kMinMin{hpo::Direction::Minimize, hpo::Direction::Minimize};
-
-/// ZDT1 with 10 variables in [0, 1]: the Pareto front is f2 = 1 - sqrt(f1), f1 in [0, 1].
-std::vector<double> zdt1(hpo::Trial& t) {
-  double x[10];
-  for (int i = 0; i < 10; ++i) x[i] = t.suggest_float("x" + std::to_string(i), 0.0, 1.0);
-  double g = 0.0;
-  for (int i = 1; i < 10; ++i) g += x[i];
-  g = 1.0 + g;
-  return {x[0], g * (1.0 - std::sqrt(x[0] / g))};
-}
-
-/// Hypervolume of the study's Pareto front up to (1.1, 1.1); the true front's is 0.8767.
-double zdt1_hypervolume(const hpo::Study& study) {
-  std::vector<std::vector<double>> values;
-  for (const auto& t : study.best_trials()) values.push_back(t.values);
-  if (values.empty()) return 0.0;
-  return hpo::hypervolume(hpo::to_minimization(values, kMinMin), Eigen::Vector2d(1.1, 1.1));
-}
-
-}  // namespace
+using hpo_test::kMinMin;
+using hpo_test::zdt1;
+using hpo_test::zdt1_hypervolume;
 
 TEST_CASE("Multi-objective TPESampler (MOTPE) approaches ZDT1's front",
           "[samplers][tpe][multi_objective]") {
@@ -375,14 +356,7 @@ TEST_CASE("Multi-objective TPESampler under a constraint keeps its front feasibl
           "[samplers][tpe][multi_objective][constraints]") {
   // Minimize (x, y) subject to x + y >= 1: the front is the segment x + y = 1.
   hpo::Study study(kMinMin, std::make_unique<hpo::TPESampler>(2));
-  study.optimize(
-      [&](hpo::Trial& t) {
-        const double x = t.suggest_float("x", 0.0, 1.0);
-        const double y = t.suggest_float("y", 0.0, 1.0);
-        t.set_constraints({1.0 - x - y});
-        return std::vector<double>{x, y};
-      },
-      hpo::OptimizeOptions{}.n_trials(200));
+  study.optimize(hpo_test::segment_above_diagonal, hpo::OptimizeOptions{}.n_trials(200));
   const auto front = study.best_trials();
   REQUIRE(front.size() >= 10);
   double sum = 0.0;

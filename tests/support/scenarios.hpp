@@ -3,11 +3,16 @@
 
 /// Helpers shared by the pruner, early-stopping and schedule tests.
 
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
+#include <vector>
 
 #include "hpo/errors.hpp"
 #include "hpo/study/study.hpp"
@@ -95,6 +100,26 @@ inline auto decaying_curve(std::int64_t last_step) {
     }
     return value;
   };
+}
+
+/// Asks `n` trials of a study on Branin's box (x in [-5, 10], y in [0, 15]) without telling
+/// any, so that each sees the others running, and returns the smallest distance between two of
+/// their points, the box scaled to the unit square.
+inline double closest_concurrent_branin_asks(hpo::Study& study, int n) {
+  std::vector<hpo::Trial> trials;
+  std::vector<std::pair<double, double>> points;
+  for (int i = 0; i < n; ++i) {
+    trials.push_back(study.ask());
+    const double x = trials.back().suggest_float("x", -5.0, 10.0);
+    const double y = trials.back().suggest_float("y", 0.0, 15.0);
+    points.emplace_back(x / 15.0, y / 15.0);
+  }
+  double closest = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < points.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      closest = std::min(closest, std::hypot(points[i].first - points[j].first,
+                                             points[i].second - points[j].second));
+  return closest;
 }
 
 }  // namespace hpo_test
