@@ -12,7 +12,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-#include <vector>
 
 #include "hpo/errors.hpp"
 #include "hpo/study/study.hpp"
