@@ -61,6 +61,9 @@ class TpeRamp {
     const int k = m_ - 25;
     return k > 1 ? k - 1 : std::max(k, 0);
   }
+  /// The weight of rank 0 and the step between ranks on the ramp.
+  double start() const { return start_; }
+  double step() const { return step_; }
   /// Weight of rank `r` in 0..m-1.
   double operator()(int r) const { return r < ramp_end() ? start_ + r * step_ : 1.0; }
   /// The weights of ranks `r` (each in 0..m-1), vectorised.

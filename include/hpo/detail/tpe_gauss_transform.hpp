@@ -3,6 +3,7 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace hpo::detail {
@@ -24,9 +25,10 @@ struct GaussBlockSum {
 /// M_n = sum_i c_i exp(-t_i^2/2) t_i^n / n! and W = M_0, f(x) = exp(-s^2/2) sum_{n<p} s^n M_n
 /// within exp(-s^2/2) W (|s| rho)^p / p! exp(|s| rho). The order p is chosen per point (up to
 /// kMaxOrder) until that remainder is negligible; the bound adds a margin of
-/// 1e-14 (64 + s^2) W exp(|s| rho) exp(-s^2/2) (at least that relative part of f(x)) for
-/// rounding, here and in a direct evaluation of the sum (whose exponents, up to s^2 / 2, carry
-/// a relative error of a few ulps each), so that it also holds against the latter.
+/// 1e-14 (64 + n + s^2) W exp(|s| rho) exp(-s^2/2), n the number of centres (at least that
+/// relative part of f(x)), for rounding, here (moments summed over n terms) and in a direct
+/// evaluation of the sum (whose exponents, up to s^2 / 2, carry a relative error of a few ulps
+/// each), so that it also holds against the latter.
 class GaussBlockExpansion {
  public:
   /// Largest number of terms.
@@ -57,20 +59,45 @@ class GaussBlockExpansion {
     // Fixed size (padded with zero weights): vectorised, no allocation.
     Fixed t = Fixed::Zero(), term = Fixed::Zero();
     const Eigen::Index n = mu.size();
+    count_ = static_cast<double>(n);
     t.head(n) = (mu - centre_) * inv_h_;
     term.head(n) = c;
     rho_ = t.abs().maxCoeff();
     term *= (-0.5 * t.square()).exp();
     reach_grow_ = std::exp(kReach * rho_);
-    const double small = kStop / (reach_grow_ * reach_grow_);
-    double remainder = 1.0, inv_factorial = 1.0;  // (kReach rho)^n / n!, 1 / n!
-    order_ = 0;
-    for (; order_ < kMaxOrder && remainder > small; ++order_) {
-      moment_[order_] = term.sum() * inv_factorial;
+    order_ = order_for(rho_);
+    double inv_factorial = 1.0;
+    for (int k = 0; k < order_; ++k) {
+      moment_[k] = term.sum() * inv_factorial;
       term *= t;
-      inv_factorial /= order_ + 1.0;
-      remainder *= kReach * rho_ / (order_ + 1.0);
+      inv_factorial /= k + 1.0;
     }
+  }
+
+  /// Sets the expansion from moments computed elsewhere: M_k = sum_i c_i exp(-t_i^2/2) t_i^k /
+  /// k! for k < order_for(rho) (`moment` holds that many), t_i = (mu_i - centre) / h, rho the
+  /// largest |t_i|, over `count` centres (which widen the margin for rounding: sums of up to
+  /// count + 64 terms, each within a few ulps, as in a direct evaluation).
+  void assign_moments(double centre, double h, double rho, double count, const double* moment) {
+    inv_h_ = 1.0 / h;
+    centre_ = centre;
+    rho_ = rho;
+    count_ = count;
+    reach_grow_ = std::exp(kReach * rho_);
+    order_ = order_for(rho_);
+    std::copy(moment, moment + order_, moment_);
+  }
+
+  /// The number of moments an expansion of half-width rho (in bandwidths) keeps: enough for
+  /// points up to kReach bandwidths away, at most kMaxOrder.
+  static int order_for(double rho) {
+    const double grow = std::exp(kReach * rho);
+    const double small = kStop / (grow * grow);
+    double remainder = 1.0;  // (kReach rho)^n / n!
+    int order = 0;
+    for (; order < kMaxOrder && remainder > small; ++order)
+      remainder *= kReach * rho / (order + 1.0);
+    return order;
   }
 
   /// Centre of the expansion.
@@ -95,15 +122,21 @@ class GaussBlockExpansion {
     for (int k = 0; k < order_ && remainder > stop; ++k) {
       value += power * moment_[k];
       power *= s;
-      remainder *= a / (k + 1.0);
+      remainder *= a * kInverse[k + 1];
     }
     if (remainder > 1e-13 * floor) return {gauss * value, INFINITY};
-    return {gauss * value, gauss * mass() * grow * (remainder + 1e-14 * (64.0 + s * s))};
+    return {gauss * value, gauss * mass() * grow * (remainder + 1e-14 * (64.0 + count_ + s * s))};
   }
 
  private:
   using Fixed = Eigen::Array<double, kMaxCount, 1>;
-  double inv_h_ = 1.0, centre_ = 0.0, rho_ = 0.0, reach_grow_ = 1.0;
+  /// 1 / n for n <= kMaxOrder (a multiplication per term instead of a division).
+  static constexpr std::array<double, kMaxOrder + 1> kInverse = [] {
+    std::array<double, kMaxOrder + 1> out{};
+    for (int n = 1; n <= kMaxOrder; ++n) out[static_cast<std::size_t>(n)] = 1.0 / n;
+    return out;
+  }();
+  double inv_h_ = 1.0, centre_ = 0.0, rho_ = 0.0, reach_grow_ = 1.0, count_ = 0.0;
   int order_ = 0;
   double moment_[kMaxOrder] = {};
 };

@@ -11,6 +11,7 @@
 
 #include "hpo/detail/normal.hpp"
 #include "hpo/detail/parzen_estimator.hpp"
+#include "hpo/detail/tpe_gauss_bins.hpp"
 #include "hpo/detail/tpe_gauss_transform.hpp"
 
 namespace hpo::detail {
@@ -37,16 +38,27 @@ namespace hpo::detail {
 /// observations the magic clip keeps bandwidths >= 1/100 of the range, so about 17 % of the
 /// components are visited when they are spread evenly (more when clustered).
 ///
-/// A `fast` refinement (continuous parameters) sums a block whose components share one
-/// bandwidth (at large m nearly all: the clip) through its GaussBlockExpansion, built when
-/// first needed: O(1) per block instead of 32 exponentials, within a rigorous error bound
-/// that goes into Evaluation::slack. Its bounds [log_lower, log_upper] hold the exact
-/// density, but its sum is not the exact evaluation's to the last bit.
+/// A `fast` refinement (continuous parameters) sums groups of components whose bandwidths are
+/// all the clip (at large m nearly all) through Taylor expansions (GaussBlockExpansion), within
+/// rigorous error bounds that go into Evaluation::slack, with a margin for the order of the
+/// additions: its bounds [log_lower, log_upper] hold the exact density, but its sum is not the
+/// exact evaluation's to the last bit. The groups are TpeGaussBins when the mixture was updated
+/// in place (one newer observation: the usual step of a long study) and has kBinFill
+/// components per bin on average; their moments outlive the suggestion. Otherwise they are the
+/// blocks, whose expansions are built when a refinement first needs them.
+///
+/// Successive assigns that insert one centre (the others unchanged, no repeats; the ranks may
+/// shift) update the bandwidths, kernel masses and bins around it instead of recomputing them;
+/// the blocks of the exact evaluation are prepared only when an exact (or, without active bins,
+/// a fast) refinement needs them.
 class SortedNumericMixture {
  public:
   /// Number of components in a block.
   static constexpr Eigen::Index kBlock = 32;
   static_assert(kBlock <= GaussBlockExpansion::kMaxCount, "a block must fit an expansion");
+  /// Average components per bin from which the bins are used (measured: below about six,
+  /// walking 200 bins costs more than the blocks).
+  static constexpr double kBinFill = 6.0;
 
   /// An empty mixture (the prior alone); see assign.
   SortedNumericMixture() = default;
@@ -59,11 +71,12 @@ class SortedNumericMixture {
   }
 
   /// Rebuilds the mixture in place (reusing its storage), as the constructor does. When the
-  /// input is the previous one with one centre inserted (other ranks unchanged, no repeated
-  /// centres), the bandwidths are updated around it instead of recomputed: the same result.
+  /// input is the previous one with one centre inserted (no repeated centres), the bandwidths
+  /// and masses are updated around it instead of recomputed: the same result.
   void assign(const std::vector<double>& mu, const std::vector<int>& rank, bool discrete,
               const ParzenParameters& p) {
-    const std::ptrdiff_t at = insertion(mu, rank, discrete, p);
+    bool ranks_kept = false;
+    const std::ptrdiff_t at = insertion(mu, rank, discrete, p, ranks_kept);
     discrete_ = discrete;
     const std::size_t m = mu.size();
     const auto mm = static_cast<Eigen::Index>(m);
@@ -85,14 +98,12 @@ class SortedNumericMixture {
     const TpeRamp ramp(static_cast<int>(m));
     const double total = p.prior_weight + ramp.sum();
     const Eigen::Map<const Eigen::ArrayXd> mu_in(mu.data(), mm);
-    const Eigen::Map<const Eigen::ArrayXi> rank_in(rank.data(), mm);
     // Merge equal neighbours (repeated grid values); continuous data rarely has any, and then
     // everything is one vectorised copy.
     const bool repeats = at < 0 && mm > 1 && (mu_in.tail(mm - 1) == mu_in.head(mm - 1)).any();
     last_rank_ = rank, last_p_ = p, last_repeats_ = repeats, has_last_ = true;
     if (!repeats) {
       mu_ = mu_in;
-      coef_ = ramp(rank_in) / total;
     } else {
       mu_.resize(mm);
       coef_.resize(mm);
@@ -109,83 +120,58 @@ class SortedNumericMixture {
       }
       mu_.conservativeResize(n), sigma_.conservativeResize(n), coef_.conservativeResize(n);
     }
-    const Eigen::Index n = mu_.size();
     if (at < 0) inv_sigma_ = sigma_.inverse();
-    if (!discrete_) coef_ *= inv_sigma_ / (kSqrtPi * kSqrt2);
     prior_weight_ = p.prior_weight / total;
     prior_z_ = unit_mass(0.5, 1.0);
-    // Blocks and their left-to-right prefix / right-to-left suffix bounds. Kernels within 8.3
-    // bandwidths of an edge need their truncation mass (two erfc): it is computed when their
-    // block is first evaluated, and bounded below by 0.34 until then. A cell's mass is at most
-    // half the weight.
-    constexpr double kFar = 8.3, kMinMass = 0.3413;
-    const double half = discrete_ ? 0.5 : 1.0;
-    const Eigen::Index nb = (n + kBlock - 1) / kBlock;
-    block_bound_.resize(nb), block_sigma_.resize(nb);
-    block_ready_.assign(static_cast<std::size_t>(nb), 0);
-    block_uniform_.assign(static_cast<std::size_t>(nb), 0);
-    expansions_.resize(static_cast<std::size_t>(nb));
-    expansion_ready_.assign(static_cast<std::size_t>(nb), 0);
-    for (Eigen::Index b = 0; b < nb; ++b) {
-      const Eigen::Index first = b * kBlock, len = std::min(kBlock, n - first);
-      const auto mu_b = mu_.segment(first, len), sigma_b = sigma_.segment(first, len);
-      const auto coef_b = coef_.segment(first, len);
-      const double smax = sigma_b.maxCoeff();
-      block_sigma_[b] = smax;
-      block_uniform_[static_cast<std::size_t>(b)] = !discrete_ && sigma_b.minCoeff() == smax;
-      // Ascending centres: the outer ones tell whether any kernel is near an edge.
-      if (mu_b[0] > kFar * smax && 1.0 - mu_b[len - 1] > kFar * smax)
-        block_bound_[b] = half * coef_b.sum();
-      else {
-        bound_tmp_.head(len) = ((mu_b > kFar * sigma_b) && (1.0 - mu_b > kFar * sigma_b))
-                                   .select(half * coef_b, half * coef_b / kMinMass);
-        block_bound_[b] = bound_tmp_.head(len).sum();
+    total_ = total, m_ = static_cast<int>(m), repeats_ = repeats, exact_ready_ = false;
+    // Continuous parameters without repeats keep bins once they hold about kBinFill
+    // components each on average (fewer: the blocks are cheaper). Fast refinements use them
+    // once the mixture has been updated in place with the ranks kept. After a rebuild (the
+    // first time, or when an older trial left the above set) or a shift of the ranks (an older
+    // trial came back: the newer ones' ranks, and so every bin's moments, change), the blocks
+    // serve this time and the bins are regrouped or marked for recomputing only.
+    const double h = tpe_min_sigma(m, p.consider_magic_clip);
+    const bool was_binned = binned_;
+    binned_ =
+        !discrete_ && !repeats && static_cast<double>(m) >= kBinFill * TpeGaussBins::bins_for(h);
+    bins_active_ = false;
+    if (binned_) {
+      const bool follow = at >= 0 && was_binned;
+      update_masses(follow ? at : -1, follow && ranks_kept);
+      const SortedComponents c = components();
+      if (!follow) {
+        bins_.rebuild(c, m, h);
+      } else {
+        bins_.insert(c, m, static_cast<std::size_t>(at));
+        if (ranks_kept) {
+          bins_.reweigh(c, ramp, total);
+          bins_active_ = true;
+        } else {
+          bins_.invalidate();
+        }
       }
+    } else {
+      masses_ready_ = false;
     }
-    prefix_bound_ = suffix_bound_ = block_bound_;
-    prefix_sigma_ = suffix_sigma_ = block_sigma_;
-    for (Eigen::Index b = 1; b < nb; ++b) {
-      prefix_bound_[b] += prefix_bound_[b - 1];
-      prefix_sigma_[b] = std::max(prefix_sigma_[b], prefix_sigma_[b - 1]);
-    }
-    for (Eigen::Index b = nb - 2; b >= 0; --b) {
-      suffix_bound_[b] += suffix_bound_[b + 1];
-      suffix_sigma_[b] = std::max(suffix_sigma_[b], suffix_sigma_[b + 1]);
-    }
-    log_block_bound_ = block_bound_.log();
-    log_prefix_bound_ = prefix_bound_.log();
-    log_suffix_bound_ = suffix_bound_.log();
+    if (!bins_active_) prepare_exact();
   }
 
   /// Number of components after merging, without the prior.
   Eigen::Index size() const { return mu_.size(); }
   /// Components evaluated exactly by the calls so far (for tests and benchmarks).
-  long long evaluated() const { return evaluated_; }
-  /// Blocks summed by expansion so far (for tests and benchmarks).
-  long long expanded() const { return expanded_; }
+  long long evaluated() const { return evaluated_ + bins_.evaluated(); }
+  /// Blocks and bins summed by expansion so far (for tests and benchmarks).
+  long long expanded() const { return expanded_ + bins_.expanded(); }
   /// Calls of assign that updated the bandwidths in place (for tests).
   long long updated_in_place() const { return updated_in_place_; }
 
   /// A partial evaluation at one point (or cell), refined by `refine`.
-  struct Evaluation {
-    /// Sum of the prior and the blocks evaluated so far (lower bounds of the blocks summed
-    /// by expansion).
-    double sum = 0.0;
-    /// Bound of the blocks not evaluated, after the last refine.
-    double rest = 0.0;
-    /// Width of the bounds of the blocks summed by expansion (0 unless refined `fast`).
-    double slack = 0.0;
-    /// Which blocks are in `sum`.
-    std::vector<char> done;
-    bool started = false;
-
-    /// Bounds [lower, upper] of the log density (or log mass).
-    double log_lower() const { return std::log(sum); }
-    double log_upper() const { return std::log(sum + slack + rest); }
-  };
+  using Evaluation = MixtureEvaluation;
 
   /// The per-block tolerance that keeps the neglected mass below 1e-16 of the sum.
-  double exact_tolerance() const { return 1e-16 / static_cast<double>(block_bound_.size() + 2); }
+  double exact_tolerance() const {
+    return 1e-16 / static_cast<double>((mu_.size() + kBlock - 1) / kBlock + 2);
+  }
 
   /// log of the density at `x` in [0, 1] (continuous parameters).
   double log_pdf(double x) {
@@ -210,6 +196,11 @@ class SortedNumericMixture {
   /// the class comment): an evaluation should be refined either always or never fast.
   void refine(Evaluation& e, double a, double b, double tolerance, bool fast = false) {
     fast = fast && !discrete_;  // grids are always evaluated exactly
+    if (fast && bins_active_) {
+      bins_.refine(e, a, tolerance, components(), prior_weight_ * normal_pdf(a - 0.5) / prior_z_);
+      return;
+    }
+    prepare_exact();
     const Eigen::Index n = size();
     const Eigen::Index nb = block_bound_.size();
     const Eigen::Index p = std::lower_bound(mu_.data(), mu_.data() + n, a) - mu_.data();
@@ -281,11 +272,89 @@ class SortedNumericMixture {
   }
 
  private:
+  /// The blocks of the exact evaluation, for the weights of the last assign: the coefficients
+  /// (unless merged from repeats, which assign computed), block bounds and their prefix and
+  /// suffix sums.
+  void prepare_exact() {
+    if (exact_ready_) return;
+    exact_ready_ = true;
+    const Eigen::Index n = mu_.size();
+    if (!repeats_) {
+      const TpeRamp ramp(m_);
+      coef_ = ramp(Eigen::Map<const Eigen::ArrayXi>(last_rank_.data(), n)) / total_;
+    }
+    if (!discrete_) coef_ *= inv_sigma_ / (kSqrtPi * kSqrt2);
+    // Blocks and their left-to-right prefix / right-to-left suffix bounds. Kernels within 8.3
+    // bandwidths of an edge need their truncation mass (two erfc): it is computed when their
+    // block is first evaluated, and bounded below by 0.34 until then. A cell's mass is at most
+    // half the weight.
+    constexpr double kFar = 8.3, kMinMass = 0.3413;
+    const double half = discrete_ ? 0.5 : 1.0;
+    const Eigen::Index nb = (n + kBlock - 1) / kBlock;
+    block_bound_.resize(nb), block_sigma_.resize(nb);
+    block_ready_.assign(static_cast<std::size_t>(nb), 0);
+    block_uniform_.assign(static_cast<std::size_t>(nb), 0);
+    expansions_.resize(static_cast<std::size_t>(nb));
+    expansion_ready_.assign(static_cast<std::size_t>(nb), 0);
+    for (Eigen::Index b = 0; b < nb; ++b) {
+      const Eigen::Index first = b * kBlock, len = std::min(kBlock, n - first);
+      const auto mu_b = mu_.segment(first, len), sigma_b = sigma_.segment(first, len);
+      const auto coef_b = coef_.segment(first, len);
+      const double smax = sigma_b.maxCoeff();
+      block_sigma_[b] = smax;
+      block_uniform_[static_cast<std::size_t>(b)] = !discrete_ && sigma_b.minCoeff() == smax;
+      // Ascending centres: the outer ones tell whether any kernel is near an edge.
+      if (mu_b[0] > kFar * smax && 1.0 - mu_b[len - 1] > kFar * smax)
+        block_bound_[b] = half * coef_b.sum();
+      else {
+        bound_tmp_.head(len) = ((mu_b > kFar * sigma_b) && (1.0 - mu_b > kFar * sigma_b))
+                                   .select(half * coef_b, half * coef_b / kMinMass);
+        block_bound_[b] = bound_tmp_.head(len).sum();
+      }
+    }
+    prefix_bound_ = suffix_bound_ = block_bound_;
+    prefix_sigma_ = suffix_sigma_ = block_sigma_;
+    for (Eigen::Index b = 1; b < nb; ++b) {
+      prefix_bound_[b] += prefix_bound_[b - 1];
+      prefix_sigma_[b] = std::max(prefix_sigma_[b], prefix_sigma_[b - 1]);
+    }
+    for (Eigen::Index b = nb - 2; b >= 0; --b) {
+      suffix_bound_[b] += suffix_bound_[b + 1];
+      suffix_sigma_[b] = std::max(suffix_sigma_[b], suffix_sigma_[b + 1]);
+    }
+    log_block_bound_ = block_bound_.log();
+    log_prefix_bound_ = prefix_bound_.log();
+    log_suffix_bound_ = suffix_bound_.log();
+  }
+
+  /// The components as the bins read them.
+  SortedComponents components() const {
+    return {mu_.data(), sigma_.data(), inv_sigma_.data(), last_rank_.data(), mass_.data()};
+  }
+
+  /// The kernels' masses on [0, 1] (unit_mass; two erfc near an edge), for the bins: after an
+  /// insertion at `at`, shifted and recomputed around it if they were ready; after a rebuild,
+  /// computed when the bins are next used.
+  void update_masses(std::ptrdiff_t at, bool needed) {
+    const Eigen::Index n = mu_.size();
+    if (at >= 0 && masses_ready_) {
+      shift_in(mass_, at);
+      for (Eigen::Index i = std::max<Eigen::Index>(at - 1, 0);
+           i <= std::min<Eigen::Index>(at + 1, n - 1); ++i)
+        mass_[i] = unit_mass(mu_[i], sigma_[i]);
+      return;
+    }
+    masses_ready_ = needed;
+    if (!needed) return;
+    mass_.resize(n);
+    for (Eigen::Index i = 0; i < n; ++i) mass_[i] = unit_mass(mu_[i], sigma_[i]);
+  }
+
   /// Where `mu` / `rank` has the one element inserted into the previous input's (the others
   /// equal, bit for bit), with no repeated centre and the same settings and clip; else -1.
   /// The previous centres are mu_ (not merged: no repeats).
   std::ptrdiff_t insertion(const std::vector<double>& mu, const std::vector<int>& rank,
-                           bool discrete, const ParzenParameters& p) const {
+                           bool discrete, const ParzenParameters& p, bool& ranks_kept) const {
     const std::size_t m = mu.size();
     if (!has_last_ || last_repeats_ || discrete != discrete_ ||
         m != static_cast<std::size_t>(mu_.size()) + 1 || m < 3 || rank.size() != m ||
@@ -303,11 +372,10 @@ class SortedNumericMixture {
     while (at + kChunk <= m - 1 && same(mu.data() + at, mu_.data() + at, kChunk)) at += kChunk;
     while (at < m - 1 && same(mu.data() + at, mu_.data() + at, 1)) ++at;
     const std::size_t tail = m - 1 - at;
-    if (!same(rank.data(), last_rank_.data(), at) ||
-        !same(mu.data() + at + 1, mu_.data() + at, tail) ||
-        !same(rank.data() + at + 1, last_rank_.data() + at, tail))
-      return -1;
+    if (!same(mu.data() + at + 1, mu_.data() + at, tail)) return -1;
     if ((at > 0 && mu[at - 1] == mu[at]) || (at + 1 < m && mu[at] == mu[at + 1])) return -1;
+    ranks_kept = same(rank.data(), last_rank_.data(), at) &&
+                 same(rank.data() + at + 1, last_rank_.data() + at, tail);
     return static_cast<std::ptrdiff_t>(at);
   }
 
@@ -333,12 +401,19 @@ class SortedNumericMixture {
       const GaussBlockSum r = expansions_[kk](a);
       if (r.error <= 1e-3 * r.value) {
         ++expanded_;
-        e.sum += r.value - r.error;
-        e.slack += 2.0 * r.error;
+        const double rounding = kSumRounding * e.sum;
+        e.sum += r.value - r.error - rounding;
+        e.slack += 2.0 * (r.error + rounding);
         return;
       }
     }
     e.sum += block_sum(k, a, b);
+    // Fast bounds also hold the exact evaluation, which adds the same terms in another order.
+    if (fast) {
+      const double rounding = kSumRounding * e.sum;
+      e.sum -= rounding;
+      e.slack += 2.0 * rounding;
+    }
   }
 
   /// Folds the truncation masses of block k into its coefficients (once).
@@ -388,6 +463,15 @@ class SortedNumericMixture {
   std::vector<int> last_rank_;
   ParzenParameters last_p_;
   bool last_repeats_ = false, has_last_ = false;
+  /// The weights' total, the number of observations and whether repeats were merged (for
+  /// prepare_exact); whether the blocks are ready, and whether the bins are in use.
+  double total_ = 1.0;
+  int m_ = 0;
+  bool repeats_ = false, exact_ready_ = false, binned_ = false, bins_active_ = false;
+  TpeGaussBins bins_;
+  /// The kernels' masses (for the bins), and whether they are up to date.
+  Eigen::ArrayXd mass_;
+  bool masses_ready_ = false;
 };
 
 }  // namespace hpo::detail

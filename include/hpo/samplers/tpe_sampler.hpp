@@ -51,9 +51,12 @@ namespace hpo {
 /// other's regions.
 ///
 /// Observations are kept sorted per parameter and the "above" density is evaluated over the
-/// components near each candidate only (detail::SortedNumericMixture, exact to rounding), so
-/// the cost per suggestion grows about linearly, with a small constant, in the number of
-/// trials.
+/// components near each candidate only (detail::SortedNumericMixture, exact to rounding). Each
+/// parameter's mixture is kept between suggestions and updated for the new observation; its
+/// dense part is summed by Taylor expansions over fixed bins whose moments outlive the
+/// suggestion (detail::TpeGaussBins), with the candidates scored in rounds of tightening
+/// bounds, so that the argmax is that of the exact scores. About 1 ms per suggestion at
+/// 10,000 trials on 10 parameters (docs/samplers.md).
 ///
 /// Several objectives (MOTPE, Ozaki et al. 2020/2022, as in Optuna): the below set is made of
 /// the lowest non-domination ranks, the last rank that does not fit thinned by greedy
@@ -182,6 +185,9 @@ class TPESampler final : public Sampler {
     detail::TpeHistory history;
     std::map<std::string, detail::TpeColumn> columns;
     std::map<std::string, detail::TpeAboveSet> above;
+    /// Per parameter, the mixture g of its above set (kept, so that its bins outlive the
+    /// suggestion; with running trials merged in, a scratch one is used instead).
+    std::map<std::string, detail::SortedNumericMixture> mixtures;
     /// The below set of the last suggestion, and the state of `history` it belongs to.
     detail::TpeBelow below;
     bool below_valid = false;
@@ -235,6 +241,7 @@ class TPESampler final : public Sampler {
     else if (!(it->second.distribution() == d)) {
       it->second = detail::TpeColumn(d);
       m.above.erase(name);
+      m.mixtures.erase(name);
     }
     it->second.update(m.history, name);
     return it->second;
@@ -327,7 +334,7 @@ class TPESampler final : public Sampler {
     }
 
     const detail::NumericMixture l = detail::univariate_numeric_mixture(below_obs, pp, l_weights);
-    detail::SortedNumericMixture& g = scratch_.g;
+    detail::SortedNumericMixture& g = running.empty() ? m.mixtures[name] : scratch_.g;
     g.assign(*mu_ptr, rank, dim.discrete, pp);
 
     // Candidates with log l and bounds of their score from the components of g near them,
