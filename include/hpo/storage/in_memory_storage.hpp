@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -152,7 +153,13 @@ class InMemoryStorage final : public Storage {
   FrozenTrial& writable(int number) {
     check_number(number);
     auto& slot = trials_[static_cast<std::size_t>(number)];
-    if (slot.use_count() > 1) slot = std::make_shared<FrozenTrial>(*slot);
+    if (slot.use_count() > 1) {
+      slot = std::make_shared<FrozenTrial>(*slot);
+    } else {
+      // use_count() is a relaxed load: the fence orders this write after the reads of the last
+      // reader, whose release of its snapshot (an acq_rel decrement) we have just seen.
+      std::atomic_thread_fence(std::memory_order_acquire);
+    }
     return *slot;
   }
 

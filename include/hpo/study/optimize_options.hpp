@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "hpo/errors.hpp"
+#include "hpo/study/heartbeat.hpp"
 #include "hpo/trial/frozen_trial.hpp"
 
 namespace hpo {
@@ -69,6 +70,33 @@ class OptimizeOptions {
     return *this;
   }
 
+  /// Records a heartbeat of each running trial every `interval`, and fails (then retries,
+  /// see retry) the Running trials of the study whose heartbeat is older than `grace`, found
+  /// when this call starts and then at most once per interval. For storages shared by several
+  /// processes (JournalStorage): a worker that dies leaves no trial Running for ever. See
+  /// HeartbeatOptions for the clocks involved.
+  template <class Rep1, class Period1, class Rep2, class Period2>
+  OptimizeOptions& heartbeat(std::chrono::duration<Rep1, Period1> interval,
+                             std::chrono::duration<Rep2, Period2> grace) {
+    HeartbeatOptions h{std::chrono::duration<double>(interval),
+                       std::chrono::duration<double>(grace)};
+    if (!(h.interval.count() > 0) || !(h.grace.count() > h.interval.count()))
+      throw InvalidArgument(fmt::format(
+          "hpo::OptimizeOptions::heartbeat: need 0 < interval < grace (got {} s and {} s)",
+          h.interval.count(), h.grace.count()));
+    heartbeat_ = h;
+    return *this;
+  }
+  /// Which failed trials are re-enqueued with the same parameters (see RetryPolicy): stale
+  /// ones (with heartbeat) and, if asked, those whose objective threw.
+  OptimizeOptions& retry(RetryPolicy policy) {
+    if (policy.max_retries < 0)
+      throw InvalidArgument(
+          fmt::format("hpo::OptimizeOptions::retry: max_retries {} < 0", policy.max_retries));
+    retry_ = policy;
+    return *this;
+  }
+
   std::optional<int> n_trials() const { return n_trials_; }
   std::optional<std::chrono::duration<double>> timeout() const { return timeout_; }
   int n_jobs() const { return n_jobs_; }
@@ -76,6 +104,8 @@ class OptimizeOptions {
   bool catch_exceptions() const { return catch_exceptions_; }
   bool reproducible() const { return reproducible_; }
   bool show_progress_bar() const { return show_progress_bar_; }
+  const std::optional<HeartbeatOptions>& heartbeat() const { return heartbeat_; }
+  const RetryPolicy& retry() const { return retry_; }
 
  private:
   std::optional<int> n_trials_;
@@ -85,6 +115,8 @@ class OptimizeOptions {
   bool catch_exceptions_ = true;
   bool reproducible_ = false;
   bool show_progress_bar_ = false;
+  std::optional<HeartbeatOptions> heartbeat_;
+  RetryPolicy retry_;
 };
 
 }  // namespace hpo

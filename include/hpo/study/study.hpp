@@ -31,6 +31,7 @@
 #include "hpo/storage/in_memory_storage.hpp"
 #include "hpo/storage/storage.hpp"
 #include "hpo/study/direction.hpp"
+#include "hpo/study/heartbeat.hpp"
 #include "hpo/study/optimize_options.hpp"
 #include "hpo/study/study_view.hpp"
 #include "hpo/trial/trial.hpp"
@@ -203,6 +204,15 @@ class Study {
     return *core_->storage->create_trial(trial);
   }
 
+  /// Marks Failed every Running trial whose heartbeat (see OptimizeOptions::heartbeat) is older
+  /// than `grace`, and re-enqueues it under `policy`; returns their numbers. optimize() with
+  /// heartbeats calls it; call it yourself in an ask/tell loop.
+  std::vector<int> fail_stale_trials(std::chrono::duration<double> grace,
+                                     const RetryPolicy& policy = {}) {
+    return detail::fail_stale_trials(*core_->storage, grace, policy,
+                                     std::chrono::system_clock::now());
+  }
+
   /// Asks optimize() to start no new trial; running trials finish. Thread-safe: call it from a
   /// callback, another thread or a signal handler (see StopOnSignal). A stop made while no
   /// optimize() runs applies to the next one; each optimize() clears the request when it ends.
@@ -289,12 +299,12 @@ class Study {
   std::optional<Trial> start_trial(const detail::TrialSnapshot& snapshot);
   FrozenTrialPtr finish(int number, TrialState state, std::vector<double> values,
                         std::string fail_reason, bool call_after_trial);
-  FrozenTrialPtr run_trial(Trial& trial, const Objective& objective, bool catch_exceptions,
+  FrozenTrialPtr run_trial(Trial& trial, const Objective& objective, const OptimizeOptions& options,
                            bool call_after_trial);
   void run_callbacks(const std::vector<Callback>& callbacks, const FrozenTrial& trial);
   void optimize_impl(const Objective& objective, const OptimizeOptions& options);
   void optimize_batches(const Objective& objective, const OptimizeOptions& options,
-                        const std::vector<Callback>& callbacks);
+                        const std::vector<Callback>& callbacks, detail::HeartbeatWriter* beats);
 
   std::unique_ptr<detail::StudyCore> core_;
   std::unique_ptr<std::mutex> callback_mutex_ = std::make_unique<std::mutex>();

@@ -93,11 +93,12 @@ inline FrozenTrialPtr Study::finish(int number, TrialState state, std::vector<do
 }
 
 inline FrozenTrialPtr Study::run_trial(Trial& trial, const Objective& objective,
-                                       bool catch_exceptions, bool call_after_trial) {
+                                       const OptimizeOptions& options, bool call_after_trial) {
   TrialState state = TrialState::Complete;
   std::vector<double> values;
   std::string reason;
   std::exception_ptr error;
+  bool threw = false;
   try {
     values = objective(trial);
   } catch (const TrialPruned&) {
@@ -105,15 +106,27 @@ inline FrozenTrialPtr Study::run_trial(Trial& trial, const Objective& objective,
   } catch (const std::exception& e) {
     state = TrialState::Failed;
     reason = e.what();
-    if (!catch_exceptions) error = std::current_exception();
+    threw = true;
+    if (!options.catch_exceptions()) error = std::current_exception();
   } catch (...) {
     state = TrialState::Failed;
     reason = "an exception not derived from std::exception";
-    if (!catch_exceptions) error = std::current_exception();
+    threw = true;
+    if (!options.catch_exceptions()) error = std::current_exception();
   }
   trial.finished_ = true;
-  FrozenTrialPtr done =
-      finish(trial.number(), state, std::move(values), std::move(reason), call_after_trial);
+  FrozenTrialPtr done;
+  try {
+    done = finish(trial.number(), state, std::move(values), std::move(reason), call_after_trial);
+  } catch (const TrialStateError&) {
+    // Another worker failed the trial as stale while it ran (a pause longer than the grace
+    // period): it has enqueued the retry, so this result is dropped and the run goes on.
+    done = core_->storage->get_trial(trial.number());
+    if (!detail::failed_as_stale(*done)) throw;
+    return done;
+  }
+  if (threw && options.retry().retry_exceptions && done->state == TrialState::Failed)
+    detail::enqueue_retry(*core_->storage, *done, options.retry());
   if (error) std::rethrow_exception(error);
   return done;
 }
@@ -140,8 +153,25 @@ inline void Study::optimize_impl(const Objective& objective, const OptimizeOptio
       bar->update(best ? std::optional<double>((*best)->values[0]) : std::nullopt);
     });
   }
+  // Heartbeats: stale trials failed (and retried) now and then at most once per interval.
+  std::unique_ptr<detail::HeartbeatWriter> beats;
+  std::mutex stale_mutex;
+  auto last_stale_check = std::chrono::steady_clock::now();
+  if (options.heartbeat()) {
+    fail_stale_trials(options.heartbeat()->grace, options.retry());
+    beats =
+        std::make_unique<detail::HeartbeatWriter>(*core_->storage, options.heartbeat()->interval);
+  }
+  auto check_stale = [&] {
+    if (!beats) return;
+    std::lock_guard<std::mutex> lock(stale_mutex);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_stale_check < options.heartbeat()->interval) return;
+    last_stale_check = now;
+    fail_stale_trials(options.heartbeat()->grace, options.retry());
+  };
   if (options.reproducible()) {
-    optimize_batches(objective, options, callbacks);
+    optimize_batches(objective, options, callbacks, beats.get());
     return;
   }
   std::atomic<int> claimed{0};
@@ -158,12 +188,14 @@ inline void Study::optimize_impl(const Objective& objective, const OptimizeOptio
       if (options.timeout() && std::chrono::steady_clock::now() - start >= *options.timeout())
         break;
       try {
+        check_stale();
         std::optional<Trial> trial = start_trial(nullptr);
         if (!trial) {
           core_->stop_requested.store(true);
           break;
         }
-        const FrozenTrialPtr done = run_trial(*trial, objective, options.catch_exceptions(), true);
+        const detail::Beating beating(beats.get(), trial->number());
+        const FrozenTrialPtr done = run_trial(*trial, objective, options, true);
         run_callbacks(callbacks, *done);
       } catch (...) {
         fail(std::current_exception());
@@ -182,7 +214,8 @@ inline void Study::optimize_impl(const Objective& objective, const OptimizeOptio
 }
 
 inline void Study::optimize_batches(const Objective& objective, const OptimizeOptions& options,
-                                    const std::vector<Callback>& callbacks) {
+                                    const std::vector<Callback>& callbacks,
+                                    detail::HeartbeatWriter* beats) {
   const auto start = std::chrono::steady_clock::now();
   int done = 0;
   while (!core_->stop_requested.load()) {
@@ -203,11 +236,13 @@ inline void Study::optimize_batches(const Objective& objective, const OptimizeOp
       batch.push_back(std::move(*t));
     }
     if (batch.empty()) break;
+    if (beats)
+      for (const Trial& t : batch) beats->add(t.number());
     std::vector<FrozenTrialPtr> results(batch.size());
     std::vector<std::exception_ptr> errors(batch.size());
     auto run = [&](std::size_t i) {
       try {
-        results[i] = run_trial(batch[i], objective, options.catch_exceptions(), false);
+        results[i] = run_trial(batch[i], objective, options, false);
       } catch (...) {
         errors[i] = std::current_exception();
       }
@@ -217,6 +252,10 @@ inline void Study::optimize_batches(const Objective& objective, const OptimizeOp
     run(0);
     for (auto& t : threads) t.join();
     done += static_cast<int>(batch.size());
+    if (beats) {
+      for (const Trial& t : batch) beats->remove(t.number());
+      fail_stale_trials(options.heartbeat()->grace, options.retry());
+    }
     // after_trial and callbacks in trial order, so that stateful samplers stay reproducible.
     std::exception_ptr first_error;
     for (std::size_t i = 0; i < batch.size(); ++i) {
