@@ -44,6 +44,13 @@ class TrialStateError : public Error {
   using Error::Error;
 };
 
+/// A storage could not read or write its file (missing directory, full disk, a corrupt or
+/// unsupported journal); the message names the path, the operation and the system's reason.
+class StorageError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// Thrown from an objective to stop the current trial early; the trial is recorded as Pruned.
 ///
 /// Deliberately not an `hpo::Error`, so that `catch (const hpo::Error&)` inside an objective does
