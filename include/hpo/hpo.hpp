@@ -9,6 +9,7 @@
 #include "hpo/errors.hpp"
 #include "hpo/hypergradient/adam_hd.hpp"
 #include "hpo/hypergradient/sgd_hd.hpp"
+#include "hpo/importance/param_importances.hpp"
 #include "hpo/multi_objective/hypervolume.hpp"
 #include "hpo/multi_objective/pareto.hpp"
 #include "hpo/param_value.hpp"
