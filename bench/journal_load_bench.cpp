@@ -4,12 +4,14 @@
 // trials with 10 parameters (2 log floats, 2 floats, 1 stepped float, 1 stepped int, 1 log int,
 // 3 categoricals: strings, ints, bools) and hand out all of them (get_trials).
 //
-// The journal is written once through the storage's API: create_trial with the whole finished
-// trial (one record per trial, as Study::add_trial writes it), sync = Never for speed (how the
-// file was written does not change how it loads). Then, --repeat times: open + get_trials,
-// timed (min and median). Baseline, same process: the same trials put into an InMemoryStorage
-// with create_trial (what a study without a journal pays to hold them); the ratio shows what
-// reading and decoding the file adds. Also: a read with nothing new to catch up (one fstat).
+// The journal is written through the storage's API in two forms, with sync = Never for speed
+// (how the file was written does not change how it loads): one record per trial (create_trial
+// with the whole finished trial, as Study::add_trial writes it), and twelve per trial as
+// Study::optimize writes it (create the Running trial, one record per parameter, finish).
+// Then, --repeat times: open + get_trials, timed (min and median), for each form. Baseline, same
+// process: the same trials put into an InMemoryStorage with create_trial (what a study without a
+// journal pays to hold them); the ratio shows what reading and decoding the file adds. Also: a read
+// with nothing new to catch up (one fstat).
 //
 // Prints a Markdown table. Build in Release and run on a quiet machine:
 //   g++ -std=c++17 -O2 -DNDEBUG -isystem /usr/include/eigen3 -I include
@@ -137,6 +139,38 @@ int main(int argc, char** argv) {
     for (const auto& t : trials) s.create_trial(t);
     return seconds_since(begin);
   };
+  // The same trials as a study's workers write them (Fcntl lock: the cheaper one to write).
+  const std::string study_path = path + ".study";
+  {
+    std::filesystem::remove(study_path);
+    hpo::JournalOptions options;
+    options.sync = hpo::JournalSync::Never;
+    options.lock = hpo::JournalLockMethod::Fcntl;
+    hpo::JournalStorage s(study_path, "bench", options);
+    s.init_study({hpo::Direction::Minimize});
+    for (const auto& t : trials) {
+      hpo::FrozenTrial running;
+      running.datetime_start = t.datetime_start;
+      const int number = s.create_trial(running)->number;
+      for (const auto& p : t.params) s.set_param(number, p);
+      s.finish_trial(number, hpo::TrialState::Complete, t.values, {});
+    }
+  }
+  const auto study_bytes = std::filesystem::file_size(study_path);
+  std::vector<double> study_load;
+  for (int r = 0; r < repeat; ++r) {
+    const auto begin = Clock::now();
+    hpo::JournalStorage s(study_path, "bench");
+    const auto all = s.get_trials(hpo::TrialStates::all());
+    study_load.push_back(seconds_since(begin));
+    if (static_cast<int>(all.size()) != n || all.back()->params.size() != 10) {
+      std::fprintf(stderr, "loaded %zu trials, expected %d\n", all.size(), n);
+      return 1;
+    }
+  }
+  std::filesystem::remove(study_path);
+  std::filesystem::remove(study_path + ".fcntl-lock");
+
   const double write_fcntl_s = write(hpo::JournalLockMethod::Fcntl);
   const double write_s = write(hpo::JournalLockMethod::LockFile);
   const auto bytes = std::filesystem::file_size(path);
@@ -180,6 +214,11 @@ int main(int argc, char** argv) {
   fmt::print("| the same with the fcntl lock (once) | {:.3f} s | |\n", write_fcntl_s);
   fmt::print("| open + load all trials (JournalStorage + get_trials) | {:.3f} s | {:.3f} s |\n",
              *std::min_element(load.begin(), load.end()), median(load));
+  fmt::print(
+      "| open + load all trials written as a study does ({:.1f} MB, 12 records per trial) | "
+      "{:.3f} s | {:.3f} s |\n",
+      static_cast<double>(study_bytes) / 1e6,
+      *std::min_element(study_load.begin(), study_load.end()), median(study_load));
   fmt::print("| baseline: InMemoryStorage::create_trial x {} | {:.3f} s | {:.3f} s |\n", n,
              *std::min_element(memory.begin(), memory.end()), median(memory));
   fmt::print(
