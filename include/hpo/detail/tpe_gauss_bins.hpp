@@ -39,6 +39,32 @@ struct MixtureEvaluation {
   double log_upper() const { return std::log(sum + slack + rest); }
 };
 
+/// Bounds of groups of kernels (blocks or bins, ascending), and of all the groups left
+/// (prefix) and right (suffix) of each: sums of the bounds, largest bandwidths, and the logs
+/// of the sums, for walks outwards that skip a group or abandon a side.
+struct SideBounds {
+  Eigen::ArrayXd bound, sigma, prefix_bound, prefix_sigma, suffix_bound, suffix_sigma;
+  Eigen::ArrayXd log_bound, log_prefix_bound, log_suffix_bound;
+
+  /// Recomputes the prefix, suffix and log arrays from `bound` and `sigma`.
+  void accumulate() {
+    const Eigen::Index n = bound.size();
+    prefix_bound = suffix_bound = bound;
+    prefix_sigma = suffix_sigma = sigma;
+    for (Eigen::Index k = 1; k < n; ++k) {
+      prefix_bound[k] += prefix_bound[k - 1];
+      prefix_sigma[k] = std::max(prefix_sigma[k], prefix_sigma[k - 1]);
+    }
+    for (Eigen::Index k = n - 2; k >= 0; --k) {
+      suffix_bound[k] += suffix_bound[k + 1];
+      suffix_sigma[k] = std::max(suffix_sigma[k], suffix_sigma[k + 1]);
+    }
+    log_bound = bound.log();
+    log_prefix_bound = prefix_bound.log();
+    log_suffix_bound = suffix_bound.log();
+  }
+};
+
 /// The ascending components of a univariate TPE mixture, as SortedNumericMixture holds them:
 /// centres, bandwidths, their inverses and each one's rank in trial-number order.
 struct SortedComponents {
@@ -118,26 +144,15 @@ class TpeGaussBins {
     inv_total_ = 1.0 / total;
     ++stamp_;
     const auto nb = static_cast<Eigen::Index>(nb_);
-    bound_.resize(nb), sigma_.resize(nb);
+    sides_.bound.resize(nb), sides_.sigma.resize(nb);
     for (Eigen::Index k = 0; k < nb; ++k) {
       Bin& bin = bins_[static_cast<std::size_t>(k)];
       if (!bin.sums_ok || bin.min_flat_rank < ramp_end_) sum_up(bin, c);
-      bound_[k] = (start_ * bin.ramp_sum + step_ * bin.ranked_sum + bin.flat_sum) * inv_total_;
-      sigma_[k] = bin.sigma_max;
+      sides_.bound[k] =
+          (start_ * bin.ramp_sum + step_ * bin.ranked_sum + bin.flat_sum) * inv_total_;
+      sides_.sigma[k] = bin.sigma_max;
     }
-    prefix_bound_ = suffix_bound_ = bound_;
-    prefix_sigma_ = suffix_sigma_ = sigma_;
-    for (Eigen::Index k = 1; k < nb; ++k) {
-      prefix_bound_[k] += prefix_bound_[k - 1];
-      prefix_sigma_[k] = std::max(prefix_sigma_[k], prefix_sigma_[k - 1]);
-    }
-    for (Eigen::Index k = nb - 2; k >= 0; --k) {
-      suffix_bound_[k] += suffix_bound_[k + 1];
-      suffix_sigma_[k] = std::max(suffix_sigma_[k], suffix_sigma_[k + 1]);
-    }
-    log_bound_ = bound_.log();
-    log_prefix_bound_ = prefix_bound_.log();
-    log_suffix_bound_ = suffix_bound_.log();
+    sides_.accumulate();
   }
 
   /// Number of bins.
@@ -175,8 +190,8 @@ class TpeGaussBins {
         e.rest += std::exp(side);
         return false;
       }
-      const double zk = d / sigma_[k];
-      const double here = log_bound_[k] - 0.5 * zk * zk;
+      const double zk = d / sides_.sigma[k];
+      const double here = sides_.log_bound[k] - 0.5 * zk * zk;
       if (here <= log_tol)
         e.rest += std::exp(here);
       else
@@ -186,12 +201,14 @@ class TpeGaussBins {
     for (int k = bp + 1; k < nb_; ++k) {
       const Bin& bin = bins_[static_cast<std::size_t>(k)];
       const double edge = bin.first < bin.last ? c.mu[bin.first] : k * width();
-      if (!visit(k, std::max(0.0, edge - x), log_suffix_bound_[k], suffix_sigma_[k])) break;
+      if (!visit(k, std::max(0.0, edge - x), sides_.log_suffix_bound[k], sides_.suffix_sigma[k]))
+        break;
     }
     for (int k = bp - 1; k >= 0; --k) {
       const Bin& bin = bins_[static_cast<std::size_t>(k)];
       const double edge = bin.first < bin.last ? c.mu[bin.last - 1] : (k + 1) * width();
-      if (!visit(k, std::max(0.0, x - edge), log_prefix_bound_[k], prefix_sigma_[k])) break;
+      if (!visit(k, std::max(0.0, x - edge), sides_.log_prefix_bound[k], sides_.prefix_sigma[k]))
+        break;
     }
   }
 
@@ -318,8 +335,7 @@ class TpeGaussBins {
   int nb_ = 0, ramp_end_ = 0;
   std::uint64_t stamp_ = 0;
   std::vector<Bin> bins_;
-  Eigen::ArrayXd bound_, sigma_, prefix_bound_, prefix_sigma_, suffix_bound_, suffix_sigma_;
-  Eigen::ArrayXd log_bound_, log_prefix_bound_, log_suffix_bound_;
+  SideBounds sides_;
   long long expanded_ = 0, evaluated_ = 0;
 };
 

@@ -202,7 +202,7 @@ class SortedNumericMixture {
     }
     prepare_exact();
     const Eigen::Index n = size();
-    const Eigen::Index nb = block_bound_.size();
+    const Eigen::Index nb = sides_.bound.size();
     const Eigen::Index p = std::lower_bound(mu_.data(), mu_.data() + n, a) - mu_.data();
     const Eigen::Index bp = std::min(p / kBlock, nb - 1);
     if (!e.started) {
@@ -234,13 +234,13 @@ class SortedNumericMixture {
       if (e.done[static_cast<std::size_t>(k)]) return true;
       if (fast) {
         if (e.sum > 2.0 * tol_sum) refresh();
-        const double zs = d / side_sigma, zk = d / block_sigma_[k];
+        const double zs = d / side_sigma, zk = d / sides_.sigma[k];
         const double side = log_side_bound - 0.5 * zs * zs;
         if (side <= log_tol) {
           e.rest += std::exp(side);
           return false;
         }
-        const double here = log_block_bound_[k] - 0.5 * zk * zk;
+        const double here = sides_.log_bound[k] - 0.5 * zk * zk;
         if (here <= log_tol)
           e.rest += std::exp(here);
         else
@@ -253,7 +253,7 @@ class SortedNumericMixture {
         e.rest += rest;
         return false;
       }
-      const double here = bound(block_bound_[k], d, block_sigma_[k]);
+      const double here = bound(sides_.bound[k], d, sides_.sigma[k]);
       if (here <= tol) {
         e.rest += here;
       } else {
@@ -262,12 +262,12 @@ class SortedNumericMixture {
       return true;
     };
     for (Eigen::Index k = bp + 1; k < nb; ++k)
-      if (!visit(k, std::max(0.0, mu_[k * kBlock] - b), suffix_bound_[k], suffix_sigma_[k],
-                 log_suffix_bound_[k]))
+      if (!visit(k, std::max(0.0, mu_[k * kBlock] - b), sides_.suffix_bound[k],
+                 sides_.suffix_sigma[k], sides_.log_suffix_bound[k]))
         break;
     for (Eigen::Index k = bp - 1; k >= 0; --k)
-      if (!visit(k, std::max(0.0, a - mu_[k * kBlock + kBlock - 1]), prefix_bound_[k],
-                 prefix_sigma_[k], log_prefix_bound_[k]))
+      if (!visit(k, std::max(0.0, a - mu_[k * kBlock + kBlock - 1]), sides_.prefix_bound[k],
+                 sides_.prefix_sigma[k], sides_.log_prefix_bound[k]))
         break;
   }
 
@@ -291,7 +291,7 @@ class SortedNumericMixture {
     constexpr double kFar = 8.3, kMinMass = 0.3413;
     const double half = discrete_ ? 0.5 : 1.0;
     const Eigen::Index nb = (n + kBlock - 1) / kBlock;
-    block_bound_.resize(nb), block_sigma_.resize(nb);
+    sides_.bound.resize(nb), sides_.sigma.resize(nb);
     block_ready_.assign(static_cast<std::size_t>(nb), 0);
     block_uniform_.assign(static_cast<std::size_t>(nb), 0);
     expansions_.resize(static_cast<std::size_t>(nb));
@@ -301,30 +301,18 @@ class SortedNumericMixture {
       const auto mu_b = mu_.segment(first, len), sigma_b = sigma_.segment(first, len);
       const auto coef_b = coef_.segment(first, len);
       const double smax = sigma_b.maxCoeff();
-      block_sigma_[b] = smax;
+      sides_.sigma[b] = smax;
       block_uniform_[static_cast<std::size_t>(b)] = !discrete_ && sigma_b.minCoeff() == smax;
       // Ascending centres: the outer ones tell whether any kernel is near an edge.
       if (mu_b[0] > kFar * smax && 1.0 - mu_b[len - 1] > kFar * smax)
-        block_bound_[b] = half * coef_b.sum();
+        sides_.bound[b] = half * coef_b.sum();
       else {
         bound_tmp_.head(len) = ((mu_b > kFar * sigma_b) && (1.0 - mu_b > kFar * sigma_b))
                                    .select(half * coef_b, half * coef_b / kMinMass);
-        block_bound_[b] = bound_tmp_.head(len).sum();
+        sides_.bound[b] = bound_tmp_.head(len).sum();
       }
     }
-    prefix_bound_ = suffix_bound_ = block_bound_;
-    prefix_sigma_ = suffix_sigma_ = block_sigma_;
-    for (Eigen::Index b = 1; b < nb; ++b) {
-      prefix_bound_[b] += prefix_bound_[b - 1];
-      prefix_sigma_[b] = std::max(prefix_sigma_[b], prefix_sigma_[b - 1]);
-    }
-    for (Eigen::Index b = nb - 2; b >= 0; --b) {
-      suffix_bound_[b] += suffix_bound_[b + 1];
-      suffix_sigma_[b] = std::max(suffix_sigma_[b], suffix_sigma_[b + 1]);
-    }
-    log_block_bound_ = block_bound_.log();
-    log_prefix_bound_ = prefix_bound_.log();
-    log_suffix_bound_ = suffix_bound_.log();
+    sides_.accumulate();
   }
 
   /// The components as the bins read them.
@@ -396,7 +384,7 @@ class SortedNumericMixture {
         expansion_ready_[kk] = 1;
         make_ready(k);
         const Eigen::Index first = k * kBlock, len = std::min(kBlock, size() - first);
-        expansions_[kk].assign(mu_.segment(first, len), coef_.segment(first, len), block_sigma_[k]);
+        expansions_[kk].assign(mu_.segment(first, len), coef_.segment(first, len), sides_.sigma[k]);
       }
       const GaussBlockSum r = expansions_[kk](a);
       if (r.error <= 1e-3 * r.value) {
@@ -450,10 +438,8 @@ class SortedNumericMixture {
   /// without the mass until the block is first evaluated.
   Eigen::ArrayXd coef_;
   double prior_weight_ = 1.0, prior_z_ = unit_mass(0.5, 1.0);
-  Eigen::ArrayXd block_bound_, block_sigma_, prefix_bound_, prefix_sigma_, suffix_bound_,
-      suffix_sigma_;
-  /// Logs of the block, prefix and suffix bounds (for fast refinements).
-  Eigen::ArrayXd log_block_bound_, log_prefix_bound_, log_suffix_bound_;
+  /// The blocks' bounds (and their logs, for fast refinements).
+  SideBounds sides_;
   /// Per block: whether its components share one bandwidth (continuous only), and its
   /// expansion (built when a fast refinement first needs it).
   std::vector<char> block_uniform_, expansion_ready_;
