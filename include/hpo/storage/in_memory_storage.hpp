@@ -118,17 +118,7 @@ class InMemoryStorage final : public Storage {
 
   std::vector<FrozenTrialPtr> get_trials(TrialStates states, TrialRange range = {}) const override {
     std::lock_guard<std::mutex> lock(mutex_);
-    const auto n = static_cast<int>(trials_.size());
-    const int first = std::max(range.first, 0);
-    const int last = std::min(range.last, n);
-    std::vector<FrozenTrialPtr> out;
-    if (first >= last) return out;
-    out.reserve(static_cast<std::size_t>(last - first));
-    for (int i = first; i < last; ++i) {
-      const auto& t = trials_[static_cast<std::size_t>(i)];
-      if (states.contains(t->state)) out.push_back(t);
-    }
-    return out;
+    return detail::select_trials(trials_, states, range);
   }
 
   int n_trials() const override {

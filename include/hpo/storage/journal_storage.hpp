@@ -233,17 +233,7 @@ class JournalStorage final : public Storage {
   std::vector<FrozenTrialPtr> get_trials(TrialStates states, TrialRange range = {}) const override {
     std::lock_guard<std::mutex> guard(mutex_);
     catch_up(file_.fd(), false);
-    const auto& trials = replica_.trials();
-    const int first = std::max(range.first, 0);
-    const int last = std::min(range.last, static_cast<int>(trials.size()));
-    std::vector<FrozenTrialPtr> out;
-    if (first >= last) return out;
-    out.reserve(static_cast<std::size_t>(last - first));
-    for (int i = first; i < last; ++i) {
-      const auto& t = trials[static_cast<std::size_t>(i)];
-      if (states.contains(t->state)) out.push_back(t);
-    }
-    return out;
+    return detail::select_trials(replica_.trials(), states, range);
   }
 
   int n_trials() const override {

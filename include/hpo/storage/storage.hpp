@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <optional>
@@ -73,4 +74,24 @@ class Storage {
   Storage& operator=(const Storage&) = default;
 };
 
+namespace detail {
+
+/// The trials of `trials` (indexed by number; null entries skipped) in `range` whose state is
+/// in `states`, by number: Storage::get_trials over a storage's vector of trials.
+template <class Ptr>
+std::vector<FrozenTrialPtr> select_trials(const std::vector<Ptr>& trials, TrialStates states,
+                                          TrialRange range) {
+  const int first = std::max(range.first, 0);
+  const int last = std::min(range.last, static_cast<int>(trials.size()));
+  std::vector<FrozenTrialPtr> out;
+  if (first >= last) return out;
+  out.reserve(static_cast<std::size_t>(last - first));
+  for (int i = first; i < last; ++i) {
+    const auto& t = trials[static_cast<std::size_t>(i)];
+    if (t && states.contains(t->state)) out.push_back(t);
+  }
+  return out;
+}
+
+}  // namespace detail
 }  // namespace hpo
