@@ -21,6 +21,7 @@
 
 #include "hpo/detail/journal_codec.hpp"
 #include "hpo/errors.hpp"
+#include "hpo/storage/storage.hpp"
 #include "hpo/study/direction.hpp"
 #include "hpo/trial/frozen_trial.hpp"
 
@@ -103,7 +104,7 @@ class Replica {
   /// The oldest Waiting trial, or -1.
   int oldest_waiting() const { return waiting_.empty() ? -1 : *waiting_.begin(); }
   /// The number of the best trial (see Storage::best_trial), or -1.
-  int best() const { return best_; }
+  int best() const { return best_.number(); }
   /// Most parameters a trial has had (new trials reserve that many).
   std::size_t max_params() const { return max_params_; }
 
@@ -264,25 +265,7 @@ class Replica {
   }
 
   void update_best(const FrozenTrial& t) {
-    const auto& dirs = studies_[static_cast<std::size_t>(own_)]->directions;
-    if (t.state != TrialState::Complete || dirs.size() != 1 || t.values.size() != 1) return;
-    if (!t.constraints.empty() && !constrained_) {
-      // The first constrained trial: trials without constraints no longer count.
-      constrained_ = true;
-      best_ = -1;
-      for (const auto& other : trials_)
-        if (other->state == TrialState::Complete && other->values.size() == 1 && other->feasible())
-          consider(*other, dirs[0]);
-      return;
-    }
-    if (constrained_ && !t.feasible()) return;
-    consider(t, dirs[0]);
-  }
-
-  void consider(const FrozenTrial& t, Direction dir) {
-    if (best_ < 0 ||
-        is_better(dir, t.values[0], trials_[static_cast<std::size_t>(best_)]->values[0]))
-      best_ = t.number;
+    best_.update(t, studies_[static_cast<std::size_t>(own_)]->directions, trials_);
   }
 
   // Ids and numbers may skip lost records, but not by more than this (a larger jump is taken
@@ -300,8 +283,7 @@ class Replica {
   std::vector<std::shared_ptr<FrozenTrial>> trials_;
   std::vector<bool> lost_;
   std::set<int> waiting_;
-  int best_ = -1;
-  bool constrained_ = false;
+  hpo::detail::BestTrial best_;
   std::size_t max_params_ = 0;
   CategoricalCache cache_;
 };

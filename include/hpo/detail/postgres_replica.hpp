@@ -17,6 +17,7 @@
 #include "hpo/detail/postgres_codec.hpp"
 #include "hpo/detail/postgres_connection.hpp"
 #include "hpo/param_value.hpp"
+#include "hpo/storage/storage.hpp"
 #include "hpo/study/direction.hpp"
 #include "hpo/trial/frozen_trial.hpp"
 #include "hpo/trial/trial_state.hpp"
@@ -133,38 +134,18 @@ class Replica {
 
   /// The best Complete trial of a single-objective study (feasible once any has constraints).
   std::optional<FrozenTrialPtr> best() const {
-    if (best_ < 0) return std::nullopt;
-    return trials_[static_cast<std::size_t>(best_)];
+    if (best_.number() < 0) return std::nullopt;
+    return trials_[static_cast<std::size_t>(best_.number())];
   }
 
  private:
-  // As InMemoryStorage keeps its best trial.
   void update_best(const FrozenTrial& t, const std::vector<Direction>& directions) {
-    if (t.state != TrialState::Complete || directions.size() != 1 || t.values.size() != 1) return;
-    if (!t.constraints.empty() && !constrained_) {
-      // The first constrained trial: trials without constraints no longer count.
-      constrained_ = true;
-      best_ = -1;
-      for (const auto& other : trials_)
-        if (other && other->state == TrialState::Complete && other->values.size() == 1 &&
-            other->feasible())
-          consider(*other, directions[0]);
-      return;
-    }
-    if (constrained_ && !t.feasible()) return;
-    consider(t, directions[0]);
-  }
-
-  void consider(const FrozenTrial& t, Direction direction) {
-    if (best_ < 0 ||
-        is_better(direction, t.values[0], trials_[static_cast<std::size_t>(best_)]->values[0]))
-      best_ = t.number;
+    best_.update(t, directions, trials_);
   }
 
   std::vector<FrozenTrialPtr> trials_;
   std::int64_t seen_ = 0;  // the largest `updated` value applied
-  int best_ = -1;
-  bool constrained_ = false;  // some Complete trial has constraints: best_ is feasible
+  hpo::detail::BestTrial best_;
 };
 
 }  // namespace hpo::detail::pg

@@ -128,8 +128,8 @@ class InMemoryStorage final : public Storage {
 
   std::optional<FrozenTrialPtr> best_trial() const override {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (best_ < 0) return std::nullopt;
-    return trials_[static_cast<std::size_t>(best_)];
+    if (best_.number() < 0) return std::nullopt;
+    return trials_[static_cast<std::size_t>(best_.number())];
   }
 
  private:
@@ -161,33 +161,13 @@ class InMemoryStorage final : public Storage {
     return t;
   }
 
-  void update_best(const FrozenTrial& t) {
-    if (t.state != TrialState::Complete || directions_.size() != 1 || t.values.size() != 1) return;
-    if (!t.constraints.empty() && !constrained_) {
-      // The first constrained trial: trials without constraints no longer count.
-      constrained_ = true;
-      best_ = -1;
-      for (const auto& other : trials_)
-        if (other->state == TrialState::Complete && other->values.size() == 1 && other->feasible())
-          consider(*other);
-      return;
-    }
-    if (constrained_ && !t.feasible()) return;
-    consider(t);
-  }
-
-  void consider(const FrozenTrial& t) {
-    if (best_ < 0 ||
-        is_better(directions_[0], t.values[0], trials_[static_cast<std::size_t>(best_)]->values[0]))
-      best_ = t.number;
-  }
+  void update_best(const FrozenTrial& t) { best_.update(t, directions_, trials_); }
 
   mutable std::mutex mutex_;
   std::vector<Direction> directions_;
   std::vector<std::shared_ptr<FrozenTrial>> trials_;
   std::set<int> waiting_;
-  int best_ = -1;
-  bool constrained_ = false;    // some Complete trial has constraints: best_ is feasible
+  detail::BestTrial best_;
   std::size_t max_params_ = 0;  // new trials reserve this many parameters
 };
 

@@ -93,5 +93,44 @@ std::vector<FrozenTrialPtr> select_trials(const std::vector<Ptr>& trials, TrialS
   return out;
 }
 
+/// The best trial of a single-objective study as a storage keeps it (Storage::best_trial): the
+/// best Complete trial for the first direction, and once any Complete trial has constraints,
+/// the best feasible one. Call update with each trial that was created or finished, `trials`
+/// being the storage's trials by number (null entries skipped), the new one included.
+class BestTrial {
+ public:
+  /// The best trial's number, or -1.
+  int number() const { return best_; }
+
+  template <class Ptr>
+  void update(const FrozenTrial& t, const std::vector<Direction>& directions,
+              const std::vector<Ptr>& trials) {
+    if (t.state != TrialState::Complete || directions.size() != 1 || t.values.size() != 1) return;
+    if (!t.constraints.empty() && !constrained_) {
+      // The first constrained trial: trials without constraints no longer count.
+      constrained_ = true;
+      best_ = -1;
+      for (const auto& other : trials)
+        if (other && other->state == TrialState::Complete && other->values.size() == 1 &&
+            other->feasible())
+          consider(*other, directions[0], trials);
+      return;
+    }
+    if (constrained_ && !t.feasible()) return;
+    consider(t, directions[0], trials);
+  }
+
+ private:
+  template <class Ptr>
+  void consider(const FrozenTrial& t, Direction direction, const std::vector<Ptr>& trials) {
+    if (best_ < 0 ||
+        is_better(direction, t.values[0], trials[static_cast<std::size_t>(best_)]->values[0]))
+      best_ = t.number;
+  }
+
+  int best_ = -1;
+  bool constrained_ = false;  // some Complete trial has constraints: best_ is feasible
+};
+
 }  // namespace detail
 }  // namespace hpo
