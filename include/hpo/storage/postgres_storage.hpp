@@ -24,6 +24,7 @@
 #include "hpo/detail/postgres_connection.hpp"
 #include "hpo/detail/postgres_replica.hpp"
 #include "hpo/detail/postgres_schema.hpp"
+#include "hpo/detail/postgres_session.hpp"
 #include "hpo/errors.hpp"
 #include "hpo/storage/storage.hpp"
 
@@ -64,7 +65,10 @@ class PostgresStorage final : public Storage {
   /// for an empty name, a malformed connection string or bad options; StorageError when the
   /// server cannot be reached within the attempts, or the database holds a newer schema.
   PostgresStorage(std::string conninfo, std::string study_name, PostgresOptions options = {})
-      : conninfo_(std::move(conninfo)), name_(std::move(study_name)), options_(options) {
+      : name_(std::move(study_name)),
+        options_(options),
+        session_(std::move(conninfo), name_,
+                 {options.max_attempts, options.initial_delay, options.max_delay}) {
     if (name_.empty()) throw InvalidArgument("hpo::PostgresStorage: the study name is empty");
     if (options_.max_attempts < 1 || options_.initial_delay.count() < 0 ||
         options_.max_delay < options_.initial_delay)
@@ -73,7 +77,7 @@ class PostgresStorage final : public Storage {
           "max_delay={} ms)",
           options_.max_attempts, options_.initial_delay.count(), options_.max_delay.count()));
     char* error = nullptr;
-    PQconninfoOption* parsed = PQconninfoParse(conninfo_.c_str(), &error);
+    PQconninfoOption* parsed = PQconninfoParse(session_.conninfo().c_str(), &error);
     if (!parsed) {
       const std::string why = detail::pg::trimmed(error);
       PQfreemem(error);
@@ -81,8 +85,8 @@ class PostgresStorage final : public Storage {
     }
     PQconninfoFree(parsed);
     std::lock_guard<std::mutex> lock(mutex_);
-    retrying("connect", [&](int) {
-      ensure_schema();
+    session_.retrying("connect", [&](int) {
+      session_.ensure_schema();
       find_study();
       return 0;
     });
@@ -98,7 +102,7 @@ class PostgresStorage final : public Storage {
   /// monitoring (pg_stat_activity.pid).
   int backend_pid() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return conn_ ? conn_->backend_pid() : 0;
+    return session_.backend_pid();
   }
 
   /// Creates the study's row if missing (idempotent); throws InvalidArgument if the study
@@ -106,10 +110,10 @@ class PostgresStorage final : public Storage {
   void init_study(const std::vector<Direction>& directions) override {
     if (directions.empty()) throw InvalidArgument("hpo::PostgresStorage: no direction given");
     std::lock_guard<std::mutex> lock(mutex_);
-    retrying("init_study", [&](int) {
+    session_.retrying("init_study", [&](int) {
       if (study_id_ < 0) {
         // Idempotent: a retry after a lost acknowledgement finds the row.
-        conn_->exec(
+        session_.conn().exec(
             "INSERT INTO hpo_studies (name, directions) VALUES ($1, $2) "
             "ON CONFLICT (name) DO NOTHING",
             {name_, detail::pg::encode_directions(directions)});
@@ -126,7 +130,7 @@ class PostgresStorage final : public Storage {
   /// The study's directions (empty while the study does not exist).
   std::vector<Direction> directions() const override {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (study_id_ < 0) retrying("directions", [&](int) { return find_study(), 0; });
+    if (study_id_ < 0) session_.retrying("directions", [&](int) { return find_study(), 0; });
     return directions_;
   }
 
@@ -140,21 +144,21 @@ class PostgresStorage final : public Storage {
     FrozenTrial t = prototype;
     if (t.state == TrialState::Running && !t.datetime_start)
       t.datetime_start = std::chrono::system_clock::now();
-    const int number = retrying("create_trial", [&](int attempt) {
+    const int number = session_.retrying("create_trial", [&](int attempt) {
       return write([&] {
         using detail::pg::format_doubles;
         if (attempt > 1) {
-          const auto found =
-              conn_->exec("SELECT number FROM hpo_trials WHERE study_id = $1 AND create_token = $2",
-                          {sid(), token});
+          const auto found = session_.conn().exec(
+              "SELECT number FROM hpo_trials WHERE study_id = $1 AND create_token = $2",
+              {sid(), token});
           if (found.rows() == 1) return detail::pg::parse_int<int>(found.text(0, 0));
         }
-        const auto r = conn_->exec(
+        const auto r = session_.conn().exec(
             "UPDATE hpo_studies SET next_number = next_number + 1 WHERE id = $1 "
             "RETURNING next_number - 1",
             {sid()});
         const std::string n(r.text(0, 0));
-        conn_->exec(
+        session_.conn().exec(
             "INSERT INTO hpo_trials (study_id, number, state, vals, constraints, datetime_start, "
             "datetime_complete, fail_reason, updated, create_token) VALUES ($1, $2, $3, $4, $5, "
             "to_timestamp(0) + $6::bigint * interval '1 microsecond', "
@@ -164,14 +168,14 @@ class PostgresStorage final : public Storage {
              format_doubles(t.constraints), micros(t.datetime_start), micros(t.datetime_complete),
              t.fail_reason, token});
         for (std::size_t i = 0; i < t.params.size(); ++i)
-          conn_->exec(
+          session_.conn().exec(
               "INSERT INTO hpo_params (study_id, number, position, name, distribution, internal) "
               "VALUES ($1, $2, $3, $4, $5, $6)",
               {sid(), n, std::to_string(i), t.params[i].name,
                detail::pg::encode_distribution(t.params[i].distribution),
                detail::pg::format_double(t.params[i].internal)});
         for (const auto& [step, value] : t.intermediate_values)
-          conn_->exec(
+          session_.conn().exec(
               "INSERT INTO hpo_intermediate_values (study_id, number, step, value) "
               "VALUES ($1, $2, $3, $4)",
               {sid(), n, std::to_string(step), detail::pg::format_double(value)});
@@ -190,21 +194,21 @@ class PostgresStorage final : public Storage {
     std::lock_guard<std::mutex> lock(mutex_);
     require_study();
     const std::string token = new_token();
-    const int number = retrying("pop_waiting_trial", [&](int attempt) {
+    const int number = session_.retrying("pop_waiting_trial", [&](int attempt) {
       if (attempt > 1) {
-        const auto found =
-            conn_->exec("SELECT number FROM hpo_trials WHERE study_id = $1 AND claim_token = $2",
-                        {sid(), token});
+        const auto found = session_.conn().exec(
+            "SELECT number FROM hpo_trials WHERE study_id = $1 AND claim_token = $2",
+            {sid(), token});
         if (found.rows() == 1) return detail::pg::parse_int<int>(found.text(0, 0));
       }
       // Most calls find nothing: look without taking the study's lock first.
-      const auto any = conn_->exec(
+      const auto any = session_.conn().exec(
           "SELECT 1 FROM hpo_trials WHERE study_id = $1 AND state = 4 LIMIT 1", {sid()});
       if (any.rows() == 0) return -1;
       return write([&] {
         // SKIP LOCKED: correct without the study lock too (a row another transaction is
         // claiming is passed over, never handed out twice).
-        const auto r = conn_->exec(
+        const auto r = session_.conn().exec(
             "UPDATE hpo_trials SET state = 0, claim_token = $2, updated = nextval('hpo_updates'), "
             "datetime_start = to_timestamp(0) + $3::bigint * interval '1 microsecond' "
             "WHERE study_id = $1 AND number = (SELECT number FROM hpo_trials WHERE study_id = $1 "
@@ -279,9 +283,9 @@ class PostgresStorage final : public Storage {
     require_study();
     const std::string token = new_token();
     const std::string now = micros(std::chrono::system_clock::now()).value_or("0");
-    return retrying("finish_trial", [&](int) {
+    return session_.retrying("finish_trial", [&](int) {
       return write([&] {
-        const auto r = conn_->exec(
+        const auto r = session_.conn().exec(
             "UPDATE hpo_trials SET state = $3, vals = $4, fail_reason = $5, finish_token = $6, "
             "datetime_complete = to_timestamp(0) + $7::bigint * interval '1 microsecond', "
             "updated = nextval('hpo_updates') "
@@ -289,9 +293,9 @@ class PostgresStorage final : public Storage {
             {sid(), std::to_string(number), std::to_string(static_cast<int>(state)),
              detail::pg::format_doubles(values), fail_reason, token, now});
         if (r.rows() == 1) return true;
-        const auto old =
-            conn_->exec("SELECT finish_token FROM hpo_trials WHERE study_id = $1 AND number = $2",
-                        {sid(), std::to_string(number)});
+        const auto old = session_.conn().exec(
+            "SELECT finish_token FROM hpo_trials WHERE study_id = $1 AND number = $2",
+            {sid(), std::to_string(number)});
         if (old.rows() == 0) throw no_trial(number);
         return !old.null(0, 0) && old.text(0, 0) == token;
       });
@@ -330,31 +334,7 @@ class PostgresStorage final : public Storage {
   }
 
  private:
-  // ---- connection and retries
-
-  // Runs body(attempt) on a live connection; on a RetryablePgError drops the connection, waits
-  // (initial_delay, doubled each time, at most max_delay) and runs it again on a new one, up to
-  // max_attempts. Other exceptions (StorageError, UnknownName, ...) propagate at once. The body
-  // must be safe to run again after an attempt whose outcome is unknown (see the idempotency
-  // notes on each method).
-  template <class F>
-  auto retrying(const char* what, F&& body) const -> decltype(body(1)) {
-    auto delay = options_.initial_delay;
-    for (int attempt = 1;; ++attempt) {
-      try {
-        if (!conn_) conn_ = std::make_unique<detail::pg::Connection>(conninfo_);
-        return body(attempt);
-      } catch (const detail::pg::RetryablePgError& e) {
-        conn_.reset();
-        if (attempt >= options_.max_attempts)
-          throw StorageError(fmt::format(
-              "hpo::PostgresStorage: {} on study '{}' failed after {} attempt{}; last error: {}",
-              what, name_, attempt, attempt == 1 ? "" : "s", e.what()));
-        std::this_thread::sleep_for(delay);
-        delay = std::min(delay * 2, options_.max_delay);
-      }
-    }
-  }
+  // ---- transactions
 
   // Runs body() in a write transaction of the study. Every write transaction first takes the
   // study's advisory lock, and only then draws from hpo_updates. Why: sequence values are
@@ -365,66 +345,13 @@ class PostgresStorage final : public Storage {
   // a reader saw was already committed when it read. Studies do not block each other.
   template <class F>
   auto write(F&& body) const -> decltype(body()) {
-    return transaction(lock_sql_.c_str(), std::forward<F>(body));
-  }
-
-  // Runs body() between `begin` (SQL that opens a transaction) and COMMIT; rolls back when
-  // body throws, so that the connection is left outside any transaction.
-  template <class F>
-  auto transaction(const char* begin, F&& body) const -> decltype(body()) {
-    conn_->exec(begin);
-    try {
-      auto result = body();
-      conn_->exec("COMMIT");
-      return result;
-    } catch (const detail::pg::RetryablePgError&) {
-      throw;  // the connection is dropped, and the server rolls back
-    } catch (...) {
-      try {
-        conn_->exec("ROLLBACK");
-      } catch (...) {
-        conn_.reset();
-      }
-      throw;
-    }
-  }
-
-  void ensure_schema() const {
-    using detail::pg::kSchemaVersion;
-    auto installed = [&]() -> int {
-      // Two statements: a query naming a missing table fails as a whole.
-      if (conn_->exec("SELECT to_regclass('hpo_schema_version')").null(0, 0)) return -1;
-      const auto r = conn_->exec("SELECT coalesce(max(version), 0) FROM hpo_schema_version");
-      return detail::pg::parse_int<int>(r.text(0, 0));
-    };
-    auto check = [&](int version) {
-      if (version > kSchemaVersion)
-        throw StorageError(fmt::format(
-            "hpo::PostgresStorage: the database holds hpo schema version {}, newer than version "
-            "{} that this hpo reads; upgrade hpo",
-            version, kSchemaVersion));
-    };
-    int version = installed();
-    check(version);
-    if (version == kSchemaVersion) return;
-    // Under a database-wide advisory lock: concurrent first uses would race on CREATE.
-    const std::string begin =
-        fmt::format("BEGIN; SELECT pg_advisory_xact_lock({}, 0)", detail::pg::kLockClass);
-    transaction(begin.c_str(), [&] {
-      version = installed();
-      check(version);
-      if (version < kSchemaVersion) {
-        conn_->exec(detail::pg::kCreateSchema);
-        conn_->exec("INSERT INTO hpo_schema_version (version) VALUES ($1)",
-                    {std::to_string(kSchemaVersion)});
-      }
-      return 0;
-    });
+    return session_.transaction(lock_sql_.c_str(), std::forward<F>(body));
   }
 
   // Reads the study's row, if it exists.
   void find_study() const {
-    const auto r = conn_->exec("SELECT id, directions FROM hpo_studies WHERE name = $1", {name_});
+    const auto r =
+        session_.conn().exec("SELECT id, directions FROM hpo_studies WHERE name = $1", {name_});
     if (r.rows() == 0) return;
     study_id_ = detail::pg::parse_int<int>(r.text(0, 0));
     directions_ = detail::pg::decode_directions(r.text(0, 1));
@@ -435,7 +362,7 @@ class PostgresStorage final : public Storage {
   // Looks the study up if not known yet (another process may have created it); throws if it
   // does not exist.
   void require_study() const {
-    if (study_id_ < 0) retrying("find study", [&](int) { return find_study(), 0; });
+    if (study_id_ < 0) session_.retrying("find study", [&](int) { return find_study(), 0; });
     if (study_id_ < 0)
       throw Error(fmt::format(
           "hpo::PostgresStorage: study '{}' does not exist yet (call init_study first)", name_));
@@ -469,13 +396,13 @@ class PostgresStorage final : public Storage {
     require_study();
     detail::pg::Params params{sid(), std::to_string(number)};
     params.insert(params.end(), extra.begin(), extra.end());
-    retrying(what, [&](int) {
+    session_.retrying(what, [&](int) {
       return write([&] {
-        const auto r = conn_->exec(sql, params);
+        const auto r = session_.conn().exec(sql, params);
         if (r.text(0, 0) != "0") return 0;
         const auto s =
-            conn_->exec("SELECT state FROM hpo_trials WHERE study_id = $1 AND number = $2",
-                        {params[0], params[1]});
+            session_.conn().exec("SELECT state FROM hpo_trials WHERE study_id = $1 AND number = $2",
+                                 {params[0], params[1]});
         if (s.rows() == 0) throw no_trial(number);
         const auto state = static_cast<TrialState>(detail::pg::parse_int<int>(s.text(0, 0)));
         throw TrialStateError(fmt::format("hpo: {} on trial {}, which is {}, not Running", what,
@@ -489,9 +416,9 @@ class PostgresStorage final : public Storage {
     require_study();
     const detail::pg::Params params{sid(), std::to_string(number), std::string(kind), key,
                                     detail::pg::encode_value(value)};
-    retrying("set_attr", [&](int) {
+    session_.retrying("set_attr", [&](int) {
       return write([&] {
-        const auto r = conn_->exec(
+        const auto r = session_.conn().exec(
             "WITH t AS (UPDATE hpo_trials SET updated = nextval('hpo_updates') "
             "WHERE study_id = $1 AND number = $2 RETURNING number), "
             "i AS (INSERT INTO hpo_attrs (study_id, number, kind, key, value) "
@@ -507,7 +434,7 @@ class PostgresStorage final : public Storage {
   template <class Map>
   void insert_attrs(const std::string& number, const char* kind, const Map& attrs) const {
     for (const auto& [key, value] : attrs)
-      conn_->exec(
+      session_.conn().exec(
           "INSERT INTO hpo_attrs (study_id, number, kind, key, value) VALUES ($1, $2, $3, $4, $5)",
           {sid(), number, std::string(kind), key, detail::pg::encode_value(value)});
   }
@@ -528,28 +455,28 @@ class PostgresStorage final : public Storage {
   // rows are read at the same moment. A read with no change costs three round trips.
   void refresh() const {
     if (study_id_ < 0) {
-      retrying("read", [&](int) { return find_study(), 0; });
+      session_.retrying("read", [&](int) { return find_study(), 0; });
       if (study_id_ < 0) return;  // no study yet: nothing to read
     }
-    retrying("read", [&](int) {
+    session_.retrying("read", [&](int) {
       refresh_once();
       return 0;
     });
   }
 
   void refresh_once() const {
-    auto changes = transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                               [&] { return replica_.read(*conn_, study_id_); });
+    auto changes = session_.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                                        [&] { return replica_.read(session_.conn(), study_id_); });
     replica_.apply(std::move(changes), directions_);
   }
 
-  const std::string conninfo_;
   const std::string name_;
   const PostgresOptions options_;
+  // The connection, its retries and transactions (guarded by mutex_ too).
+  mutable detail::pg::Session session_;
 
   // Everything below is guarded by mutex_ (mutable: reads refresh the replica).
   mutable std::mutex mutex_;
-  mutable std::unique_ptr<detail::pg::Connection> conn_;
   mutable int study_id_ = -1;
   mutable std::vector<Direction> directions_;
   mutable std::string lock_sql_;  // BEGIN + the study's advisory lock
