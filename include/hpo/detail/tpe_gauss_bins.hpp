@@ -39,6 +39,17 @@ struct MixtureEvaluation {
   double log_upper() const { return std::log(sum + slack + rest); }
 };
 
+/// Adds an expansion's sum `r` to `e` (its lower bound, the rest into the slack, with the
+/// rounding of the addition), if its error is within 1e-3 of its value; false otherwise (then
+/// sum the group directly).
+inline bool add_expansion(MixtureEvaluation& e, const GaussBlockSum& r) {
+  if (!(r.error <= 1e-3 * r.value)) return false;
+  const double rounding = kSumRounding * e.sum;
+  e.sum += r.value - r.error - rounding;
+  e.slack += 2.0 * (r.error + rounding);
+  return true;
+}
+
 /// Bounds of groups of kernels (blocks or bins, ascending), and of all the groups left
 /// (prefix) and right (suffix) of each: sums of the bounds, largest bandwidths, and the logs
 /// of the sums, for walks outwards that skip a group or abandon a side.
@@ -307,12 +318,8 @@ class TpeGaussBins {
         bin.expansion.assign_moments(bin.centre, h_, bin.rho,
                                      static_cast<double>(bin.last - bin.first), moment.data());
       }
-      const GaussBlockSum r = bin.expansion(x);
-      if (r.error <= 1e-3 * r.value) {
+      if (add_expansion(e, bin.expansion(x))) {
         ++expanded_;
-        const double rounding = kSumRounding * e.sum;
-        e.sum += r.value - r.error - rounding;
-        e.slack += 2.0 * (r.error + rounding);
         return;
       }
     }

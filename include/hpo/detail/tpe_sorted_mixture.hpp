@@ -386,12 +386,8 @@ class SortedNumericMixture {
         const Eigen::Index first = k * kBlock, len = std::min(kBlock, size() - first);
         expansions_[kk].assign(mu_.segment(first, len), coef_.segment(first, len), sides_.sigma[k]);
       }
-      const GaussBlockSum r = expansions_[kk](a);
-      if (r.error <= 1e-3 * r.value) {
+      if (add_expansion(e, expansions_[kk](a))) {
         ++expanded_;
-        const double rounding = kSumRounding * e.sum;
-        e.sum += r.value - r.error - rounding;
-        e.slack += 2.0 * (r.error + rounding);
         return;
       }
     }
