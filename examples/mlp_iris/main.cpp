@@ -224,6 +224,17 @@ std::string result_json(const iris::Options& o, const hpo::FrozenTrial& best, co
 }
 
 /// Writes `text` to `path`; throws std::runtime_error if it cannot.
+/// Writes the study's HTML report, unless --report none.
+void write_report(const iris::Options& o, const hpo::Study& study) {
+  if (o.report.empty()) return;
+  hpo::visualization::ReportOptions options;
+  options.title =
+      fmt::format("hpo_mlp_iris: {} trials, sampler {}, pruner {}, seed {}", study.n_trials(),
+                  o.lr_sweep ? "lr-sweep" : o.sampler, o.pruner, o.seed);
+  hpo::visualization::write_report(study, o.report, options);
+  fmt::print("report written to {}\n", o.report);
+}
+
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream f(path);
   f << text;
@@ -302,6 +313,7 @@ int run_accuracy_latency(const iris::Options& o, const iris::Dataset& data,
                                          static_cast<int>(failed.size()), elapsed));
     fmt::print("result written to {}\n", *o.out);
   }
+  write_report(o, study);
   return 0;
 }
 
@@ -370,6 +382,7 @@ int run(const iris::Options& o) {
     write_file(*o.out, result_json(o, best, leader, test_accuracy, counts, elapsed));
     fmt::print("result written to {}\n", *o.out);
   }
+  write_report(o, study);
   return 0;
 }
 

@@ -47,6 +47,7 @@ struct Options {
   bool lr_sweep = false;
   std::string data;  // empty: the compiled-in path
   std::optional<std::string> out, dump_split, pareto_svg;
+  std::string report = "report.html";  // empty: no report
   bool quiet = false;
   bool help = false;
 };
@@ -91,6 +92,8 @@ With --objectives accuracy,latency it searches the trade-off between accuracy an
                       1 layer, weight decay 1e-4, batch 16, 60 epochs); with --pruner none it
                       shows how much the result depends on lr (compare --lr-adaptation hd)
   --out FILE          write the result as JSON (the Pareto front for accuracy,latency)
+  --report FILE       write the study's HTML report, with every plot and a table of the
+                      trials, to FILE (default report.html; "none": no report)
   --data FILE         the iris CSV (default: the copy next to the sources)
   --dump-split FILE   write the train / valid / test row indices as JSON and exit
   --quiet             no line per trial
@@ -181,6 +184,8 @@ inline Options parse_options(const std::vector<std::string>& args) {
       o.pareto_svg = v;
     } else if (a == "--out") {
       o.out = v;
+    } else if (a == "--report") {
+      o.report = v == "none" ? std::string() : v;
     } else if (a == "--data") {
       o.data = v;
     } else if (a == "--dump-split") {

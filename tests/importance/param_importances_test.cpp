@@ -67,6 +67,30 @@ TEST_CASE("param_importances: 10 x + 0.1 y with z irrelevant", "[importance]") {
   }
 }
 
+TEST_CASE("param_importances: max_trials uses an evenly spaced subset", "[importance]") {
+  const hpo::Study study = random_study(
+      [](hpo::Trial& t) {
+        const double x = t.suggest_float("x", 0.0, 1.0);
+        t.suggest_float("z", 0.0, 1.0);
+        return 10.0 * x;
+      },
+      300);
+  hpo::ImportanceOptions o;
+  const hpo::ParamImportances all = hpo::param_importances(study, o);
+  CHECK(all.n_trials == 300);
+  CHECK(all.n_complete == 300);
+  o.max_trials = 60;
+  const hpo::ParamImportances cut = hpo::param_importances(study, o);
+  CHECK(cut.n_trials == 60);
+  CHECK(cut.n_complete == 300);
+  CHECK(cut.params[0].name == "x");
+  CHECK(cut["x"] > 0.9);
+  // A different subset gives a different forest: the option is not ignored.
+  CHECK(cut["z"] != all["z"]);
+  o.max_trials = 300;  // not below the count: all trials, the same result
+  CHECK(hpo::param_importances(study, o)["z"] == all["z"]);
+}
+
 TEST_CASE("param_importances: fANOVA recovers known variance shares", "[importance]") {
   // f = x1 + 2 x2 on the unit square: main effects with variances 1/12 and 4/12.
   const hpo::Study study = random_study(

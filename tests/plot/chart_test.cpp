@@ -288,3 +288,41 @@ TEST_CASE("point colours override the series colour for markers", "[plot][chart]
   REQUIRE(count(svg, "fill=\"#123456\"") == 1);
   REQUIRE(count(svg, "<polyline") == 0);
 }
+
+TEST_CASE("integer axes keep whole-number ticks only", "[plot][chart]") {
+  hpo::plot::Axis axis;
+  axis.integer = true;
+  const auto m = hpo::plot::detail::make_axis(axis, {1, 2, 3}, 0, 100);
+  REQUIRE(values(m.ticks) == std::vector<double>{1, 2, 3});
+  axis.integer = false;
+  REQUIRE(hpo::plot::detail::make_axis(axis, {1, 2, 3}, 0, 100).ticks.size() > 3);
+}
+
+TEST_CASE("a colour scale maps values to viridis, linearly or by decades", "[plot][chart]") {
+  REQUIRE(hpo::plot::viridis(0) == "#440154");
+  REQUIRE(hpo::plot::viridis(1) == "#fde725");
+  REQUIRE(hpo::plot::viridis(2) == "#fde725");
+  hpo::plot::ColorScale s;
+  s.lo = 0.01;
+  s.hi = 100;
+  REQUIRE_THAT(s.position(50.005), WithinAbs(0.5, 1e-12));
+  s.scale = Scale::Log10;
+  REQUIRE_THAT(s.position(1), WithinAbs(0.5, 1e-12));
+  REQUIRE(s.color(100) == "#fde725");
+  s.reverse = true;
+  REQUIRE(s.color(100) == "#440154");
+}
+
+TEST_CASE("a chart with a colour bar is wider and draws it", "[plot][chart]") {
+  Chart chart;
+  chart.add_panel("p").add_series("s", {1, 2}, {1, 2});
+  const std::string plain = chart.to_svg();
+  chart.color_bar = hpo::plot::ColorScale{};
+  chart.color_bar->label = "trial number";
+  const std::string with_bar = chart.to_svg();
+  REQUIRE(hpo_test::XmlChecker::valid(with_bar));
+  REQUIRE(count(plain, "class=\"color-bar\"") == 0);
+  REQUIRE(count(with_bar, "class=\"color-bar\"") == 1);
+  REQUIRE(count(with_bar, ">trial number<") == 1);
+  REQUIRE(attr_values(with_bar, "svg", "width")[0] > attr_values(plain, "svg", "width")[0]);
+}

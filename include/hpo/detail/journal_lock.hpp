@@ -22,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include "hpo/detail/process_name.hpp"
 #include "hpo/errors.hpp"
 
 namespace hpo::detail::journal {
@@ -31,12 +32,7 @@ inline std::string system_error_message(const std::string& what, const std::stri
   return fmt::format("hpo::JournalStorage: cannot {} {}: {}", what, path, std::strerror(err));
 }
 
-/// This host's name, or "?".
-inline std::string host_name() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "?";
-  return buf;
-}
+using hpo::detail::host_name;
 
 /// This process's pid namespace ("pid:[4026531836]"), or "?": pids are only comparable within
 /// one namespace (containers sharing a host name may have their own).

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <utility>
@@ -28,6 +29,12 @@ struct Axis {
   Scale scale = Scale::Linear;  ///< Linear or base-10 logarithmic.
   std::optional<double> min;    ///< Fixed lower end; from the data when empty.
   std::optional<double> max;    ///< Fixed upper end; from the data when empty.
+  /// Category names: when not empty, the axis is categorical. Value i (0, 1, ...) is drawn at
+  /// the tick labelled `categories[i]`, the range is [-0.5, size - 0.5] and `scale`, `min`
+  /// and `max` are ignored.
+  std::vector<std::string> categories;
+  /// Integer data (e.g. an int parameter): ticks between whole numbers are left out.
+  bool integer = false;
 };
 
 /// A tick mark on an axis: its value and its label (empty for an unlabelled minor tick).
@@ -179,9 +186,16 @@ namespace detail {
 inline AxisMap make_axis(const Axis& axis, const std::vector<double>& values, double p0,
                          double p1) {
   AxisMap m;
-  m.scale = axis.scale;
   m.p0 = p0;
   m.p1 = p1;
+  if (!axis.categories.empty()) {
+    m.lo = -0.5;
+    m.hi = static_cast<double>(axis.categories.size()) - 0.5;
+    for (std::size_t i = 0; i < axis.categories.size(); ++i)
+      m.ticks.push_back({static_cast<double>(i), axis.categories[i], true});
+    return m;
+  }
+  m.scale = axis.scale;
   double lo = 0, hi = 0;
   bool any = false;
   for (double v : values) {
@@ -208,6 +222,14 @@ inline AxisMap make_axis(const Axis& axis, const std::vector<double>& values, do
       std::remove_if(m.ticks.begin(), m.ticks.end(),
                      [&](const Tick& t) { return t.value < m.lo - tol || t.value > m.hi + tol; }),
       m.ticks.end());
+  if (axis.integer) {
+    const auto fractional = [](const Tick& t) {
+      return std::fabs(t.value - std::round(t.value)) > 1e-9 * std::max(1.0, std::fabs(t.value));
+    };
+    // Keep the ticks when every one is fractional (a range inside one unit).
+    if (!std::all_of(m.ticks.begin(), m.ticks.end(), fractional))
+      m.ticks.erase(std::remove_if(m.ticks.begin(), m.ticks.end(), fractional), m.ticks.end());
+  }
   return m;
 }
 

@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,6 +33,7 @@
 #include <fmt/format.h>
 
 #include "hpo/plot/axis.hpp"
+#include "hpo/plot/colormap.hpp"
 #include "hpo/plot/svg.hpp"
 
 namespace hpo::plot {
@@ -49,6 +51,9 @@ struct Series {
   double width = 2.0;     ///< Line width in pixels.
   /// Optional colour per point for the markers (e.g. by trial state); empty: all `color`.
   std::vector<std::string> point_colors;
+  /// Optional tooltip per point (an SVG `<title>`, shown on hover; e.g. the trial and its
+  /// parameters); empty: none. Each title adds its length to the SVG.
+  std::vector<std::string> point_titles;
 };
 
 /// A filled area between `lo` and `hi` over `x` (e.g. a quartile band), drawn translucent.
@@ -103,6 +108,9 @@ class Chart {
   double panel_height = 300;  ///< Height of one panel, margins included, in pixels.
   bool legend = true;         ///< Draw the legend of all named series.
   std::vector<Panel> panels;  ///< The panels, filled row by row.
+  /// A colour bar right of the panels, for series coloured by a value through `point_colors`
+  /// (e.g. `color_bar->color(v)` per point); none when empty.
+  std::optional<ColorScale> color_bar;
 
   /// Appends an empty panel titled `panel_title` and returns it.
   Panel& add_panel(std::string panel_title) {
@@ -328,7 +336,15 @@ inline void draw_panel(SvgDocument& doc, const Panel& panel, std::size_t index, 
           const std::size_t i = run[k];
           const bool own = i < s.point_colors.size() && !s.point_colors[i].empty();
           const std::string& c = own ? s.point_colors[i] : color;
-          doc.circle(pts[k].x, pts[k].y, s.width + 1.5, Attrs().set("fill", c));
+          const bool titled = i < s.point_titles.size() && !s.point_titles[i].empty();
+          if (!titled) {
+            doc.circle(pts[k].x, pts[k].y, s.width + 1.5, Attrs().set("fill", c));
+            continue;
+          }
+          doc.raw(fmt::format(
+              "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{}\"><title>{}</title></circle>\n",
+              format_number(pts[k].x), format_number(pts[k].y), format_number(s.width + 1.5),
+              escape_xml(c), escape_xml(s.point_titles[i])));
         }
       }
       drawn = true;
@@ -370,7 +386,8 @@ inline std::string Chart::to_svg() const {
   const std::size_t n_panels = std::max<std::size_t>(panels.size(), 1);
   const std::size_t rows =
       (n_panels + static_cast<std::size_t>(cols) - 1) / static_cast<std::size_t>(cols);
-  const double width = 20 + panel_width * std::min<double>(cols, static_cast<double>(n_panels));
+  const double panels_width = panel_width * std::min<double>(cols, static_cast<double>(n_panels));
+  const double width = 20 + panels_width + (color_bar ? detail::kColorBarWidth : 0);
 
   // Legend layout first: its height decides where the panels start.
   struct Entry {
@@ -423,6 +440,11 @@ inline std::string Chart::to_svg() const {
     const double px = 10 + panel_width * static_cast<double>(i % static_cast<std::size_t>(cols));
     const double py = y + panel_height * static_cast<double>(i / static_cast<std::size_t>(cols));
     detail::draw_panel(doc, panels[i], i, px, py, panel_width, panel_height, margin, names);
+  }
+  if (color_bar) {
+    const double bar_h = std::min(360.0, panel_height * static_cast<double>(rows) - 74);
+    detail::draw_color_bar(doc, *color_bar, 14 + panels_width, y + 30, std::max(bar_h, 40.0),
+                           "hpo-chart-color-bar");
   }
   return doc.str();
 }

@@ -38,6 +38,10 @@
 
 namespace hpo {
 
+namespace visualization::detail {
+struct ReportWriter;  // hpo/visualization/report.hpp
+}  // namespace visualization::detail
+
 namespace detail {
 
 /// Whether T is tuple-like (std::tuple, std::pair, std::array: std::tuple_size is defined).
@@ -238,6 +242,15 @@ class Study {
     return **best;
   }
 
+  /// Writes the study's HTML report (summary, every plot, the trials table) to `path`: see
+  /// hpo::visualization::write_report, which takes options. Needs
+  /// <hpo/visualization/report.hpp> (included by <hpo/hpo.hpp>); without it, a call does not
+  /// compile, and the rest of Study never pays for the plots.
+  template <class Writer = visualization::detail::ReportWriter>
+  void write_report(const std::string& path) const {
+    Writer::write(*this, path);
+  }
+
   /// The Pareto front: the Complete trials no other Complete trial dominates (no worse in
   /// every objective, better in one), by number; for one objective, the trials sharing the
   /// best value. Once any trial has constraints, only feasible trials count (empty if none
@@ -296,7 +309,10 @@ class Study {
           "hpo::Study::tell: state must be Pruned or Failed here (got {})", to_string(state)));
   }
 
-  std::optional<Trial> start_trial(const detail::TrialSnapshot& snapshot);
+  /// Creates (or pops) the next trial; `worker`, when not empty, is recorded as its
+  /// kWorkerAttr system attribute.
+  std::optional<Trial> start_trial(const detail::TrialSnapshot& snapshot,
+                                   const std::string& worker = {});
   FrozenTrialPtr finish(int number, TrialState state, std::vector<double> values,
                         std::string fail_reason, bool call_after_trial);
   FrozenTrialPtr run_trial(Trial& trial, const Objective& objective, const OptimizeOptions& options,

@@ -17,12 +17,14 @@
 
 #include <fmt/format.h>
 
+#include "hpo/detail/process_name.hpp"
 #include "hpo/detail/progress.hpp"
 #include "hpo/study/study.hpp"
 
 namespace hpo {
 
-inline std::optional<Trial> Study::start_trial(const detail::TrialSnapshot& snapshot) {
+inline std::optional<Trial> Study::start_trial(const detail::TrialSnapshot& snapshot,
+                                               const std::string& worker) {
   std::lock_guard<std::mutex> lock(core_->sampler_mutex);
   const StudyView view = core_->view(snapshot);
   std::optional<FrozenTrialPtr> created = core_->storage->pop_waiting_trial();
@@ -37,6 +39,10 @@ inline std::optional<Trial> Study::start_trial(const detail::TrialSnapshot& snap
   local.params.reserve(std::max(local.params.size(), core_->params_hint.load()));
   Trial trial(core_.get(), std::move(local), snapshot);
   const StudyView sampler_view = core_->sampler_view(snapshot, trial.number());
+  if (!worker.empty()) {
+    core_->storage->set_system_attr(trial.number(), std::string(kWorkerAttr), worker);
+    trial.local_.system_attrs[std::string(kWorkerAttr)] = worker;
+  }
   try {
     for (auto& [key, value] : core_->sampler->before_trial(sampler_view, trial.local_)) {
       core_->storage->set_system_attr(trial.number(), key, value);
@@ -182,14 +188,15 @@ inline void Study::optimize_impl(const Objective& objective, const OptimizeOptio
     if (!first_error) first_error = e;
     core_->stop_requested.store(true);
   };
-  auto worker = [&] {
+  auto worker = [&](int job) {
+    const std::string name = detail::worker_name(job);
     while (!core_->stop_requested.load()) {
       if (options.n_trials() && claimed.fetch_add(1) >= *options.n_trials()) break;
       if (options.timeout() && std::chrono::steady_clock::now() - start >= *options.timeout())
         break;
       try {
         check_stale();
-        std::optional<Trial> trial = start_trial(nullptr);
+        std::optional<Trial> trial = start_trial(nullptr, name);
         if (!trial) {
           core_->stop_requested.store(true);
           break;
@@ -204,10 +211,10 @@ inline void Study::optimize_impl(const Objective& objective, const OptimizeOptio
     }
   };
   if (options.n_jobs() == 1) {
-    worker();
+    worker(0);
   } else {
     std::vector<std::thread> threads;
-    for (int i = 0; i < options.n_jobs(); ++i) threads.emplace_back(worker);
+    for (int i = 0; i < options.n_jobs(); ++i) threads.emplace_back(worker, i);
     for (auto& t : threads) t.join();
   }
   if (first_error) std::rethrow_exception(first_error);
@@ -228,7 +235,7 @@ inline void Study::optimize_batches(const Objective& objective, const OptimizeOp
         core_->storage->get_trials(TrialStates::finished()));
     std::vector<Trial> batch;
     for (int i = 0; i < size; ++i) {
-      std::optional<Trial> t = start_trial(snapshot);
+      std::optional<Trial> t = start_trial(snapshot, detail::worker_name(i));
       if (!t) {
         core_->stop_requested.store(true);
         break;

@@ -33,6 +33,11 @@ struct TrialParam {
   ParamValue value() const { return to_external(distribution, internal); }
 };
 
+/// System attribute naming the worker that ran a trial in Study::optimize, a string
+/// "HOST:PID/JOB" (JOB counts the threads of one optimize call from 0), e.g. "node7:41235/2".
+/// Trials made by ask/tell or add_trial have none. plot_timeline draws one row per worker.
+inline constexpr std::string_view kWorkerAttr = "hpo:worker";
+
 /// A snapshot of a trial: everything the study records about it.
 ///
 /// A plain value: copies are independent. Samplers, pruners and users read trials as
