@@ -130,8 +130,10 @@ int main(int argc, char** argv) {
 
   fmt::print("{} trials, 8 parameters, best of {} runs\n\n", trials, repeat);
   fmt::print("| what | time (s) | size (MB) |\n|---|---:|---:|\n");
-  fmt::print("| to_json (baseline) | {:.3f} | {:.2f} |\n", t_json, json_size / 1e6);
-  fmt::print("| **report_html** | **{:.3f}** | **{:.2f}** |\n", t_report, html.size() / 1e6);
+  fmt::print("| to_json (baseline) | {:.3f} | {:.2f} |\n", t_json,
+             static_cast<double>(json_size) / 1e6);
+  fmt::print("| **report_html** | **{:.3f}** | **{:.2f}** |\n", t_report,
+             static_cast<double>(html.size()) / 1e6);
   const std::vector<std::pair<std::string, std::function<std::string()>>> parts = {
       {"plot_optimization_history", [&] { return viz::plot_optimization_history(study, po); }},
       {"plot_intermediate_values", [&] { return viz::plot_intermediate_values(study, po); }},
@@ -150,7 +152,7 @@ int main(int argc, char** argv) {
   for (const auto& [name, f] : parts) {
     std::size_t size = 0;
     const double t = best_of(repeat, [&] { size = f().size(); });
-    fmt::print("| {} | {:.3f} | {:.2f} |\n", name, t, size / 1e6);
+    fmt::print("| {} | {:.3f} | {:.2f} |\n", name, t, static_cast<double>(size) / 1e6);
   }
   fmt::print("\nreport / to_json time: {:.1f}\n", t_report / t_json);
   return 0;
