@@ -8,11 +8,14 @@
 
 #include "hpo/plot/chart.hpp"
 #include "support/catch.hpp"
+#include "support/svg_check.hpp"
 #include "support/xml_check.hpp"
 
 using hpo::plot::Chart;
 using hpo::plot::Scale;
 using hpo::plot::Tick;
+
+using hpo_test::count;
 
 namespace {
 
@@ -27,14 +30,6 @@ std::vector<std::string> labels(const std::vector<Tick>& ticks) {
   for (const Tick& t : ticks)
     if (!t.label.empty()) v.push_back(t.label);
   return v;
-}
-
-std::size_t count(const std::string& haystack, const std::string& needle) {
-  std::size_t n = 0;
-  for (std::size_t p = haystack.find(needle); p != std::string::npos;
-       p = haystack.find(needle, p + needle.size()))
-    ++n;
-  return n;
 }
 
 // The values of attribute `name` on every `<element ...>` in `svg`, in order.

@@ -25,6 +25,7 @@
 #include "hpo/visualization/pareto_front.hpp"
 #include "hpo/visualization/timeline.hpp"
 #include "support/catch.hpp"
+#include "support/svg_check.hpp"
 #include "support/xml_check.hpp"
 
 using hpo::Direction;
@@ -35,8 +36,10 @@ using hpo::plot::Chart;
 using hpo::plot::Panel;
 using hpo::plot::Scale;
 using hpo::plot::Series;
-using hpo_test::XmlChecker;
 namespace viz = hpo::visualization;
+
+using hpo_test::count;
+using hpo_test::valid_svg;
 
 namespace {
 
@@ -53,21 +56,6 @@ FrozenTrial trial(TrialState state, std::vector<double> values = {}) {
   t.state = state;
   t.values = std::move(values);
   return t;
-}
-
-std::size_t count(const std::string& haystack, const std::string& needle) {
-  std::size_t n = 0;
-  for (std::size_t p = haystack.find(needle); p != std::string::npos;
-       p = haystack.find(needle, p + needle.size()))
-    ++n;
-  return n;
-}
-
-bool valid_svg(const std::string& svg) {
-  std::string error;
-  const bool ok = XmlChecker::valid(svg, &error);
-  INFO(error);
-  return ok;
 }
 
 const Series* find_series(const Panel& p, const std::string& name) {

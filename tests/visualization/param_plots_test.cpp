@@ -21,6 +21,7 @@
 #include "hpo/visualization/param_importances.hpp"
 #include "hpo/visualization/slice.hpp"
 #include "support/catch.hpp"
+#include "support/svg_check.hpp"
 #include "support/xml_check.hpp"
 
 using hpo::Direction;
@@ -30,22 +31,10 @@ using hpo::Study;
 using hpo::TrialState;
 using hpo::visualization::PlotOptions;
 
+using hpo_test::count;
+using hpo_test::valid_svg;
+
 namespace {
-
-std::size_t count(const std::string& haystack, const std::string& needle) {
-  std::size_t n = 0;
-  for (std::size_t p = haystack.find(needle); p != std::string::npos;
-       p = haystack.find(needle, p + needle.size()))
-    ++n;
-  return n;
-}
-
-bool valid_xml(const std::string& svg) {
-  std::string error;
-  const bool ok = hpo_test::XmlChecker::valid(svg, &error);
-  INFO(error);
-  return ok;
-}
 
 // The value of attribute `name` in each element starting with `open` (e.g. `<rect class="bar"`).
 std::vector<double> attr_values(const std::string& svg, const std::string& open,
@@ -121,7 +110,7 @@ TEST_CASE("parallel coordinates: one axis per parameter and one line per full tr
           "[visualization][parallel_coordinate]") {
   const Study study = small_study();
   const std::string svg = hpo::visualization::plot_parallel_coordinate(study);
-  REQUIRE(valid_xml(svg));
+  REQUIRE(valid_svg(svg));
   const std::size_t full = complete_with(study, {"lr", "x", "layers", "optimizer"});
   REQUIRE(full == 32);
   REQUIRE(count(svg, "<polyline") == full);
@@ -215,7 +204,7 @@ TEST_CASE("slice: one panel per parameter, one marker per trial", "[visualizatio
   REQUIRE(chart.color_bar.has_value());
 
   const std::string svg = hpo::visualization::plot_slice(study);
-  REQUIRE(valid_xml(svg));
+  REQUIRE(valid_svg(svg));
   REQUIRE(count(svg, "<circle") == markers);
   REQUIRE(count(svg, "<title>trial ") == markers);
   REQUIRE(count(svg, "class=\"color-bar\"") == 1);
@@ -273,7 +262,7 @@ TEST_CASE("contour: a filled grid over both parameters", "[visualization][contou
   REQUIRE(d.pv[d.best] == lo);
 
   const std::string svg = hpo::visualization::plot_contour(study, "lr", "x");
-  REQUIRE(valid_xml(svg));
+  REQUIRE(valid_svg(svg));
   REQUIRE(count(svg, "class=\"cell\"") == 1600);
   REQUIRE(count(svg, "class=\"trial\"") == 60);
   REQUIRE(count(svg, "class=\"best\"") == 1);
@@ -311,7 +300,7 @@ TEST_CASE("contour: categorical and int axes get one cell per value", "[visualiz
   REQUIRE(d.y.cells == static_cast<std::size_t>(hi - lo) + 1);
   REQUIRE(d.y.lo == lo - 0.5);
   const std::string svg = hpo::visualization::plot_contour(study, "optimizer", "layers");
-  REQUIRE(valid_xml(svg));
+  REQUIRE(valid_svg(svg));
   REQUIRE(count(svg, "class=\"cell\"") == d.x.cells * d.y.cells);
   REQUIRE(count(svg, ">rmsprop<") == 1);
 }
@@ -333,7 +322,7 @@ TEST_CASE("param importances: sorted bars proportional to the values",
   imp.method = hpo::ImportanceMethod::Fanova;
   imp.params = {{"a", 0.2, 0.05}, {"b", 0.7, 0.1}, {"c", 0.1, 0.0}};
   const std::string svg = hpo::visualization::plot_param_importances(imp);
-  REQUIRE(valid_xml(svg));
+  REQUIRE(valid_svg(svg));
   const auto widths = attr_values(svg, "<rect class=\"bar\"", "width");
   const auto ys = attr_values(svg, "<rect class=\"bar\"", "y");
   REQUIRE(widths.size() == 3);
@@ -349,7 +338,7 @@ TEST_CASE("param importances: sorted bars proportional to the values",
   imp.method = hpo::ImportanceMethod::PedAnova;
   for (auto& p : imp.params) p.std_dev = 0;
   const std::string ped = hpo::visualization::plot_param_importances(imp);
-  REQUIRE(valid_xml(ped));
+  REQUIRE(valid_svg(ped));
   REQUIRE(count(ped, "PED-ANOVA") == 1);
   REQUIRE(count(ped, "class=\"error-bar\"") == 0);
 }
@@ -359,7 +348,7 @@ TEST_CASE("param importances of a study", "[visualization][param_importances]") 
   hpo::ImportanceOptions io;
   io.n_trees = 8;
   const std::string svg = hpo::visualization::plot_param_importances(study, io);
-  REQUIRE(valid_xml(svg));
+  REQUIRE(valid_svg(svg));
   // optimizer is not in every trial: lr, x and layers are ranked.
   REQUIRE(count(svg, "<rect class=\"bar\"") == 3);
   io.params = {"nope"};
@@ -384,7 +373,7 @@ TEST_CASE("param plots of a study without complete trials say so", "[visualizati
     };
     for (const std::string& svg : svgs) {
       INFO(svg);
-      REQUIRE(valid_xml(svg));
+      REQUIRE(valid_svg(svg));
       REQUIRE(count(svg, "class=\"message\"") == 1);
     }
   }
@@ -426,7 +415,7 @@ TEST_CASE("param plots of 10,000 trials stay small and say they are downsampled"
   };
   for (const std::string& svg : svgs) {
     REQUIRE(svg.size() < 2000000);
-    REQUIRE(valid_xml(svg));
+    REQUIRE(valid_svg(svg));
     REQUIRE(count(svg, "of 10000 trials drawn") == 1);
   }
   const auto d = hpo::visualization::detail::parallel_coordinate_data(study, {}, {});

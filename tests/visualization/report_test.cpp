@@ -20,11 +20,14 @@
 #include <hpo/visualization/report.hpp>
 
 #include "support/json_check.hpp"
+#include "support/svg_check.hpp"
 #include "support/xml_check.hpp"
 
 namespace {
 
 namespace viz = hpo::visualization;
+using hpo_test::count;
+using hpo_test::valid_svg;
 
 /// Every "<svg ...</svg>" of `html`.
 std::vector<std::string> svgs_of(const std::string& html) {
@@ -57,12 +60,6 @@ std::string between(const std::string& s, const std::string& open, const std::st
   const std::size_t b = s.find(close, a + open.size());
   REQUIRE(b != std::string::npos);
   return s.substr(a + open.size(), b - a - open.size());
-}
-
-std::size_t count(const std::string& s, const std::string& what) {
-  std::size_t n = 0;
-  for (std::size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
-  return n;
 }
 
 /// 40 trials in batches of 2 (so always 2 workers) with learning curves and the median pruner, plus
@@ -109,10 +106,8 @@ TEST_CASE("report_html: a whole page with every plot, valid SVG and unique ids",
 
   const auto svgs = svgs_of(html);
   for (const std::string& svg : svgs) {
-    std::string why;
     INFO(svg.substr(0, 200));
-    CHECK(hpo_test::XmlChecker::valid(svg, &why));
-    INFO(why);
+    CHECK(valid_svg(svg));
   }
   // History, intermediate values, parallel coordinates, slices, contour, importances, EDF,
   // timeline: one figure each, each with its SVG.
@@ -173,7 +168,7 @@ TEST_CASE("report_html: two objectives get the Pareto front and a history each",
     CHECK(html.find(fmt::format("id=\"plot-{}\"", f)) != std::string::npos);
   }
   CHECK(html.find("<h3>Pareto front: ") != std::string::npos);
-  for (const std::string& svg : svgs_of(html)) CHECK(hpo_test::XmlChecker::valid(svg));
+  for (const std::string& svg : svgs_of(html)) CHECK(valid_svg(svg));
 }
 
 TEST_CASE("report_html: an empty study and one without parameters", "[report]") {
@@ -181,7 +176,7 @@ TEST_CASE("report_html: an empty study and one without parameters", "[report]") 
   const std::string html = viz::report_html(empty);
   CHECK(html.find("No trial has completed yet.") != std::string::npos);
   CHECK(html.find("Importances need at least two complete trials.") != std::string::npos);
-  for (const std::string& svg : svgs_of(html)) CHECK(hpo_test::XmlChecker::valid(svg));
+  for (const std::string& svg : svgs_of(html)) CHECK(valid_svg(svg));
 
   hpo::Study constant;
   constant.optimize([](hpo::Trial&) { return 1.0; }, hpo::OptimizeOptions{}.n_trials(3));

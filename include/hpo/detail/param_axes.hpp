@@ -181,22 +181,6 @@ inline std::string shorten(const std::string& s, std::size_t max_chars) {
   return s.substr(0, max_chars - 1) + "\u2026";
 }
 
-/// A valid SVG of `width` x `height` with `title` and `message` in the middle ("no complete
-/// trials"), for plots with nothing to draw.
-inline std::string message_svg(const std::string& title, const std::string& message,
-                               double width = 560, double height = 200) {
-  plot::SvgDocument doc(width, height);
-  doc.text(20, 30, title,
-           plot::Attrs().set("font-size", 17.0).set("font-weight", "bold").set("fill", "#222222"));
-  doc.text(width / 2, height / 2 + 10, message,
-           plot::Attrs()
-               .set("font-size", 14.0)
-               .set("text-anchor", "middle")
-               .set("fill", "#888888")
-               .set("class", "message"));
-  return doc.str();
-}
-
 /// Draws the ticks, grid and labels of X (bottom) and Y (left) around the plot area
 /// [left, right] x [top, bottom]; `grid` draws grid lines across the area.
 inline void draw_frame(plot::SvgDocument& doc, const plot::detail::AxisMap& X,

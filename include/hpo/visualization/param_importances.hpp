@@ -41,20 +41,6 @@ inline std::string plot_param_importances(const Study& study,
 
 namespace detail {
 
-/// A valid SVG with `title` and `message`, for an importance plot with nothing to draw.
-inline std::string importance_message_svg(const std::string& title, const std::string& message) {
-  plot::SvgDocument doc(560, 200);
-  doc.text(20, 30, title,
-           plot::Attrs().set("font-size", 17.0).set("font-weight", "bold").set("fill", "#222222"));
-  doc.text(280, 110, message,
-           plot::Attrs()
-               .set("font-size", 14.0)
-               .set("text-anchor", "middle")
-               .set("fill", "#888888")
-               .set("class", "message"));
-  return doc.str();
-}
-
 /// The default title of importance plots.
 inline std::string importance_title(const PlotOptions& options) {
   return options.title.empty() ? "Hyperparameter importances" : options.title;
@@ -66,8 +52,7 @@ inline std::string plot_param_importances(const ParamImportances& importances,
                                           const PlotOptions& options) {
   using plot::Attrs;
   const std::string title = detail::importance_title(options);
-  if (importances.params.empty())
-    return detail::importance_message_svg(title, "no parameters to rank");
+  if (importances.params.empty()) return detail::message_svg(title, "no parameters to rank");
   std::vector<ParamImportance> rows = importances.params;
   std::stable_sort(rows.begin(), rows.end(),
                    [](const ParamImportance& a, const ParamImportance& b) {
@@ -141,7 +126,7 @@ inline std::string plot_param_importances(const Study& study, const ImportanceOp
                                           const PlotOptions& options) {
   detail::check_objective(study, options, "plot_param_importances");
   if (study.trial_snapshots(TrialStates{TrialState::Complete}).empty())
-    return detail::importance_message_svg(detail::importance_title(options), "no complete trials");
+    return detail::message_svg(detail::importance_title(options), "no complete trials");
   ImportanceOptions opts = importance;
   if (!opts.objective && (options.objective > 0 || study.directions().size() > 1))
     opts.objective = static_cast<int>(options.objective);
@@ -152,8 +137,8 @@ inline std::string plot_param_importances(const Study& study, const ImportanceOp
     throw InvalidArgument(fmt::format("hpo::visualization::plot_param_importances: {}", e.what()));
   } catch (const Error&) {
     // fANOVA finds no variance (all values equal): nothing to rank, not a caller error.
-    return detail::importance_message_svg(detail::importance_title(options),
-                                          "the objective does not vary: nothing to rank");
+    return detail::message_svg(detail::importance_title(options),
+                               "the objective does not vary: nothing to rank");
   }
   return plot_param_importances(result, options);
 }

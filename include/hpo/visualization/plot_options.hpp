@@ -18,6 +18,7 @@
 
 #include "hpo/errors.hpp"
 #include "hpo/plot/axis.hpp"
+#include "hpo/plot/svg.hpp"
 #include "hpo/study/direction.hpp"
 #include "hpo/study/study.hpp"
 #include "hpo/trial/frozen_trial.hpp"
@@ -72,6 +73,22 @@ inline plot::Scale auto_scale(const std::vector<double>& values) {
     hi = std::max(hi, v);
   }
   return hi > 100 * lo ? plot::Scale::Log10 : plot::Scale::Linear;
+}
+
+/// A valid SVG of `width` x `height` with `title` and `message` in the middle ("no complete
+/// trials"), for plots with nothing to draw.
+inline std::string message_svg(const std::string& title, const std::string& message,
+                               double width = 560, double height = 200) {
+  plot::SvgDocument doc(width, height);
+  doc.text(20, 30, title,
+           plot::Attrs().set("font-size", 17.0).set("font-weight", "bold").set("fill", "#222222"));
+  doc.text(width / 2, height / 2 + 10, message,
+           plot::Attrs()
+               .set("font-size", 14.0)
+               .set("text-anchor", "middle")
+               .set("fill", "#888888")
+               .set("class", "message"));
+  return doc.str();
 }
 
 /// The axis label of the drawn objective.
